@@ -1,0 +1,139 @@
+//! The booking service's errors and their one mapping to HTTP.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use service_kit::Problem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("a campaign with this code exists already")]
+    DuplicateCampaign,
+    #[error("unknown campaign code {0}")]
+    UnknownCampaign(String),
+    #[error("the site does not offer this campaign")]
+    CampaignNotOffered,
+    #[error("the slot is full")]
+    SlotFull,
+    #[error("the slot is closed")]
+    SlotClosed,
+    #[error("the slot has already started")]
+    SlotInPast,
+    #[error("the hold has expired or does not exist")]
+    HoldExpired,
+    #[error("the hold belongs to someone else")]
+    HoldNotYours,
+    #[error("already booked in this campaign")]
+    AlreadyBooked,
+    #[error("the booking is not active")]
+    BookingNotActive,
+    #[error("the new slot is in another campaign")]
+    CampaignMismatch,
+    #[error("capacity cannot go below the {booked} places already booked")]
+    CapacityBelowBooked { booked: i32 },
+    #[error("the Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still in progress")]
+    RequestInProgress,
+    #[error("a store is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl BookingError {
+    pub fn problem(&self) -> Problem {
+        use BookingError::*;
+        let (status, code) = match self {
+            Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            DuplicateCampaign => (StatusCode::CONFLICT, "duplicate_campaign"),
+            UnknownCampaign(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_campaign"),
+            CampaignNotOffered => (StatusCode::UNPROCESSABLE_ENTITY, "campaign_not_offered"),
+            SlotFull => (StatusCode::CONFLICT, "slot_full"),
+            SlotClosed => (StatusCode::CONFLICT, "slot_closed"),
+            SlotInPast => (StatusCode::CONFLICT, "slot_in_past"),
+            HoldExpired => (StatusCode::GONE, "hold_expired"),
+            HoldNotYours => (StatusCode::FORBIDDEN, "hold_not_yours"),
+            AlreadyBooked => (StatusCode::CONFLICT, "already_booked"),
+            BookingNotActive => (StatusCode::CONFLICT, "booking_not_active"),
+            CampaignMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "campaign_mismatch"),
+            CapacityBelowBooked { .. } => (StatusCode::CONFLICT, "capacity_below_booked"),
+            IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+            RequestInProgress => (StatusCode::CONFLICT, "request_in_progress"),
+            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        let mut p = Problem::new(status, code, self.to_string());
+        if matches!(self, Unavailable(_) | RequestInProgress) {
+            p = p.with_retry_after(1);
+        }
+        p
+    }
+}
+
+impl ResponseError for BookingError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(
+            self,
+            BookingError::Unavailable(_) | BookingError::Internal(_)
+        ) {
+            tracing::error!(error = %error_chain(self), "request failed");
+        }
+        self.problem().to_response()
+    }
+}
+
+/// The whole cause chain, for the log (the client sees only the top).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+impl From<redis::RedisError> for BookingError {
+    fn from(e: redis::RedisError) -> Self {
+        BookingError::Unavailable(e.into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for BookingError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        BookingError::Unavailable(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for BookingError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        // A lost race (deadlock, serialization) or a dropped connection: the client may
+        // retry with the same Idempotency-Key.
+        let retry = e.code().is_some_and(|c| {
+            *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+        });
+        if retry || e.is_closed() {
+            BookingError::Unavailable(e.into())
+        } else {
+            BookingError::Internal(e.into())
+        }
+    }
+}
+
+/// The name of the constraint a database error violated, if any.
+pub fn violated_constraint(e: &tokio_postgres::Error) -> Option<&str> {
+    e.as_db_error().and_then(|d| d.constraint())
+}
+
+pub type Result<T, E = BookingError> = std::result::Result<T, E>;

@@ -1,0 +1,384 @@
+//! The Redis hot path: live capacity per slot, short-lived holds, per-citizen hold
+//! pointers, the per-site day index and idempotency records.
+//!
+//! Everything here can be rebuilt from PostgreSQL (see `reconcile`). Keys that one
+//! script touches share a hash tag (`{slot:42}`), so every script runs unchanged on
+//! Redis Cluster. Keys never contain a CPR number: citizens appear as pseudonyms.
+
+pub mod keys;
+pub mod reconcile;
+
+use chrono::NaiveDate;
+use redis::aio::ConnectionManager;
+use redis::Script;
+use service_kit::storage::RedisPool;
+use std::sync::Arc;
+
+use crate::domain::{CampaignId, HoldId, SiteId, SlotId};
+use keys::Keys;
+
+pub type HotResult<T> = Result<T, redis::RedisError>;
+
+/// What the hold script decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldOutcome {
+    Held {
+        left: i64,
+        campaign: CampaignId,
+    },
+    Full,
+    Closed,
+    Past,
+    /// Redis does not know the slot (new, or Redis was flushed): load it and retry.
+    Missing,
+}
+
+/// A slot's PostgreSQL row as Redis mirrors it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotState {
+    pub slot: SlotId,
+    pub site: SiteId,
+    pub campaign: CampaignId,
+    pub version: i64,
+    pub capacity: i32,
+    pub booked: i32,
+    pub closed: bool,
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+/// A slot as the availability pages see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotView {
+    pub slot: SlotId,
+    pub campaign: CampaignId,
+    pub capacity: i64,
+    pub booked: i64,
+    pub held: i64,
+    pub closed: bool,
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+impl SlotView {
+    pub fn remaining(&self) -> i64 {
+        if self.closed {
+            0
+        } else {
+            (self.capacity - self.booked - self.held).max(0)
+        }
+    }
+}
+
+/// The owner and expiry of a live hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldRecord {
+    pub owner: String,
+    pub expires_ms: i64,
+}
+
+struct Scripts {
+    hold: Script,
+    release: Script,
+    apply: Script,
+    del_if: Script,
+}
+
+#[derive(Clone)]
+pub struct HotStore {
+    pool: RedisPool,
+    keys: Keys,
+    scripts: Arc<Scripts>,
+}
+
+impl HotStore {
+    pub fn new(pool: RedisPool, prefix: &str) -> Self {
+        Self {
+            pool,
+            keys: Keys::new(prefix),
+            scripts: Arc::new(Scripts {
+                hold: Script::new(include_str!("scripts/hold.lua")),
+                release: Script::new(include_str!("scripts/release.lua")),
+                apply: Script::new(include_str!("scripts/apply.lua")),
+                del_if: Script::new(include_str!("scripts/del_if.lua")),
+            }),
+        }
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    pub fn conn(&self) -> ConnectionManager {
+        self.pool.get()
+    }
+
+    /// Loads every script so pipelines can call them by hash.
+    pub async fn load_scripts(&self) -> HotResult<()> {
+        let mut conn = self.conn();
+        for s in [
+            &self.scripts.hold,
+            &self.scripts.release,
+            &self.scripts.apply,
+            &self.scripts.del_if,
+        ] {
+            s.prepare_invoke().load_async(&mut conn).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn hold(
+        &self,
+        hold: &HoldId,
+        owner: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> HotResult<HoldOutcome> {
+        let slot = hold.slot();
+        let (status, left, campaign): (String, i64, i64) = self
+            .scripts
+            .hold
+            .key(self.keys.slot(slot))
+            .key(self.keys.holds(slot))
+            .key(self.keys.owners(slot))
+            .arg(now_ms)
+            .arg(expires_ms)
+            .arg(hold.token())
+            .arg(owner)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(match status.as_str() {
+            "ok" => HoldOutcome::Held {
+                left,
+                campaign: CampaignId(campaign),
+            },
+            "full" => HoldOutcome::Full,
+            "closed" => HoldOutcome::Closed,
+            "past" => HoldOutcome::Past,
+            _ => HoldOutcome::Missing,
+        })
+    }
+
+    /// Gives a hold back if `owner` owns it. Returns whether it did.
+    pub async fn release(&self, hold: &HoldId, owner: &str) -> HotResult<bool> {
+        let slot = hold.slot();
+        let n: i64 = self
+            .scripts
+            .release
+            .key(self.keys.holds(slot))
+            .key(self.keys.owners(slot))
+            .arg(hold.token())
+            .arg(owner)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// The live hold's owner and expiry, if Redis still has it.
+    pub async fn hold_record(&self, hold: &HoldId) -> HotResult<Option<HoldRecord>> {
+        let slot = hold.slot();
+        let (owner, expires): (Option<String>, Option<f64>) = redis::pipe()
+            .hget(self.keys.owners(slot), hold.token())
+            .zscore(self.keys.holds(slot), hold.token())
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(match (owner, expires) {
+            (Some(owner), Some(exp)) => Some(HoldRecord {
+                owner,
+                expires_ms: exp as i64,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Makes `hold` the citizen's one hold in `campaign`, returning the hold it replaces.
+    pub async fn replace_citizen_hold(
+        &self,
+        owner: &str,
+        campaign: CampaignId,
+        hold: &HoldId,
+        ttl_ms: i64,
+    ) -> HotResult<Option<HoldId>> {
+        let old: Option<String> = redis::cmd("SET")
+            .arg(self.keys.citizen_hold(owner, campaign))
+            .arg(hold.to_string())
+            .arg("PX")
+            .arg(ttl_ms.max(1))
+            .arg("GET")
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(old.and_then(|s| s.parse().ok()).filter(|h| h != hold))
+    }
+
+    /// Forgets the citizen's hold pointer if it still names `hold`.
+    pub async fn clear_citizen_hold(
+        &self,
+        owner: &str,
+        campaign: CampaignId,
+        hold: &HoldId,
+    ) -> HotResult<()> {
+        let _: i64 = self
+            .scripts
+            .del_if
+            .key(self.keys.citizen_hold(owner, campaign))
+            .arg(hold.to_string())
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Mirrors a slot row, consuming `consumed` (the hold it was booked from) if given.
+    pub async fn apply(&self, state: &SlotState, consumed: Option<&HoldId>) -> HotResult<()> {
+        let mut pipe = redis::pipe();
+        self.push_apply(&mut pipe, state, consumed.map(HoldId::token));
+        self.push_index(&mut pipe, state);
+        self.run_pipeline(&pipe).await
+    }
+
+    fn push_apply(&self, pipe: &mut redis::Pipeline, s: &SlotState, consumed: Option<&str>) {
+        pipe.cmd("EVALSHA")
+            .arg(self.scripts.apply.get_hash())
+            .arg(3)
+            .arg(self.keys.slot(s.slot))
+            .arg(self.keys.holds(s.slot))
+            .arg(self.keys.owners(s.slot))
+            .arg(s.version)
+            .arg(s.capacity)
+            .arg(s.booked)
+            .arg(if s.closed { 1 } else { 0 })
+            .arg(s.site.0)
+            .arg(s.campaign.0)
+            .arg(s.start_ms)
+            .arg(s.end_ms)
+            .arg(consumed.unwrap_or(""))
+            .ignore();
+    }
+
+    fn push_index(&self, pipe: &mut redis::Pipeline, s: &SlotState) {
+        let date = crate::domain::slotgen::local_date(
+            chrono::DateTime::from_timestamp_millis(s.start_ms).unwrap_or_default(),
+        );
+        let key = self.keys.site_day(s.site, date);
+        pipe.zadd(&key, s.slot.0, s.start_ms)
+            .ignore()
+            .cmd("PEXPIREAT")
+            .arg(&key)
+            .arg(s.end_ms + 2 * 86_400_000)
+            .ignore();
+    }
+
+    /// Mirrors many slots in one round trip per batch (start-up, reconcile, bulk create).
+    pub async fn apply_many(&self, states: &[SlotState]) -> HotResult<()> {
+        for chunk in states.chunks(500) {
+            let mut pipe = redis::pipe();
+            for s in chunk {
+                self.push_apply(&mut pipe, s, None);
+                self.push_index(&mut pipe, s);
+            }
+            self.run_pipeline(&pipe).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs a pipeline that calls scripts by hash; reloads them once if Redis forgot them.
+    async fn run_pipeline(&self, pipe: &redis::Pipeline) -> HotResult<()> {
+        let mut conn = self.conn();
+        match pipe.query_async::<()>(&mut conn).await {
+            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                self.load_scripts().await?;
+                pipe.query_async::<()>(&mut conn).await
+            }
+            other => other,
+        }
+    }
+
+    /// Removes the given holds (e.g. holds already confirmed in PostgreSQL).
+    pub async fn drop_holds(&self, holds: &[HoldId]) -> HotResult<()> {
+        for chunk in holds.chunks(500) {
+            let mut pipe = redis::pipe();
+            for h in chunk {
+                pipe.zrem(self.keys.holds(h.slot()), h.token())
+                    .ignore()
+                    .hdel(self.keys.owners(h.slot()), h.token())
+                    .ignore();
+            }
+            pipe.query_async::<()>(&mut self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    /// The slots of a site on a local date, in start order.
+    pub async fn day_slots(&self, site: SiteId, date: NaiveDate) -> HotResult<Vec<SlotId>> {
+        let ids: Vec<i64> = redis::cmd("ZRANGE")
+            .arg(self.keys.site_day(site, date))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(ids.into_iter().map(SlotId).collect())
+    }
+
+    /// Live views of slots; `None` for a slot Redis does not know.
+    pub async fn views(&self, slots: &[SlotId], now_ms: i64) -> HotResult<Vec<Option<SlotView>>> {
+        if slots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for s in slots {
+            pipe.cmd("HMGET")
+                .arg(self.keys.slot(*s))
+                .arg(&["cap", "booked", "closed", "campaign", "start_ms", "end_ms"])
+                .cmd("ZCOUNT")
+                .arg(self.keys.holds(*s))
+                .arg(format!("({now_ms}"))
+                .arg("+inf");
+        }
+        type Row = (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let raw: Vec<redis::Value> = pipe.query_async(&mut self.conn()).await?;
+        let mut out = Vec::with_capacity(slots.len());
+        for (i, slot) in slots.iter().enumerate() {
+            let row: Row = redis::from_redis_value(raw[2 * i].clone())?;
+            let held: i64 = redis::from_redis_value(raw[2 * i + 1].clone())?;
+            out.push(match row {
+                (Some(cap), Some(booked), Some(closed), Some(campaign), Some(start), Some(end)) => {
+                    Some(SlotView {
+                        slot: *slot,
+                        campaign: CampaignId(campaign),
+                        capacity: cap,
+                        booked,
+                        held,
+                        closed: closed == 1,
+                        start_ms: start,
+                        end_ms: end,
+                    })
+                }
+                _ => None,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether the mirror was built since Redis last lost its data.
+    pub async fn mirror_present(&self) -> HotResult<bool> {
+        let n: i64 = redis::cmd("EXISTS")
+            .arg(self.keys.epoch())
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(n == 1)
+    }
+
+    pub async fn mark_mirror_built(&self) -> HotResult<()> {
+        redis::cmd("SET")
+            .arg(self.keys.epoch())
+            .arg(chrono::Utc::now().timestamp_millis())
+            .query_async::<()>(&mut self.conn())
+            .await
+    }
+}

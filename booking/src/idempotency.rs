@@ -1,0 +1,166 @@
+//! `Idempotency-Key`: a retry of a state-changing request gets the first answer and
+//! changes nothing.
+//!
+//! The first request with a key claims it in Redis (`SET NX`), runs, and stores its
+//! answer; a retry replays that answer. A different request under the same key is
+//! refused. Redis is the fast path here too: the operations are also idempotent in
+//! PostgreSQL by themselves (a hold confirms once; a cancelled booking stays cancelled),
+//! so a lost record never means a double booking.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::future::{ready, Ready};
+
+use crate::domain::IdempotencyKey;
+use crate::error::BookingError;
+use crate::hot::HotStore;
+
+/// The optional `Idempotency-Key` header, checked.
+pub struct IdempotencyHeader(pub Option<IdempotencyKey>);
+
+impl FromRequest for IdempotencyHeader {
+    type Error = BookingError;
+    type Future = Ready<Result<Self, BookingError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = match req.headers().get("Idempotency-Key") {
+            None => Ok(IdempotencyHeader(None)),
+            Some(v) => v
+                .to_str()
+                .map_err(|_| "Idempotency-Key must be visible ASCII".to_owned())
+                .and_then(IdempotencyKey::parse)
+                .map(|k| IdempotencyHeader(Some(k)))
+                .map_err(BookingError::Invalid),
+        };
+        ready(parsed)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+enum Record {
+    Pending {
+        fp: String,
+    },
+    Done {
+        fp: String,
+        status: u16,
+        body: serde_json::Value,
+    },
+}
+
+/// How long a claimed key blocks retries while its first request runs.
+const PENDING_MS: u64 = 30_000;
+
+/// Runs `op` at most once per (scope, key). `scope` names the caller (a pseudonym or an
+/// authority id), `request` is what the caller asked (method, path, body) so a key reused
+/// for something else is caught.
+pub async fn once<F, Fut>(
+    hot: &HotStore,
+    ttl_seconds: u32,
+    key: Option<&IdempotencyKey>,
+    scope: &str,
+    request: &[u8],
+    op: F,
+) -> Result<HttpResponse, BookingError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), BookingError>>,
+{
+    let Some(key) = key else {
+        return respond(op().await);
+    };
+    let fp = hex::encode(Sha256::digest(request));
+    let redis_key = hot.keys().idempotency(
+        scope,
+        &hex::encode(&Sha256::digest(key.as_str().as_bytes())[..16]),
+    );
+    let mut conn = hot.conn();
+    let pending = serde_json::to_string(&Record::Pending { fp: fp.clone() })
+        .map_err(|e| BookingError::Internal(e.into()))?;
+    let claimed: Option<String> = redis::cmd("SET")
+        .arg(&redis_key)
+        .arg(&pending)
+        .arg("NX")
+        .arg("PX")
+        .arg(PENDING_MS)
+        .query_async(&mut conn)
+        .await?;
+    if claimed.is_none() {
+        let stored: Option<String> = redis::cmd("GET")
+            .arg(&redis_key)
+            .query_async(&mut conn)
+            .await?;
+        return match stored.and_then(|s| serde_json::from_str::<Record>(&s).ok()) {
+            Some(Record::Done {
+                fp: f,
+                status,
+                body,
+            }) if f == fp => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                Ok(json_response(status, &body, true))
+            }
+            Some(Record::Pending { fp: f }) if f == fp => Err(BookingError::RequestInProgress),
+            Some(_) => Err(BookingError::IdempotencyKeyReused),
+            // Expired between SET and GET: treat as in progress; the client retries.
+            None => Err(BookingError::RequestInProgress),
+        };
+    }
+    let outcome = op().await;
+    let stored = match &outcome {
+        Ok((status, body)) => Some((*status, body.clone())),
+        // A refusal is an answer too; a 5xx is not, and may be retried.
+        Err(e) if e.problem().status < 500 => {
+            let p = e.problem();
+            Some((
+                p.status_code(),
+                serde_json::to_value(&p).unwrap_or_default(),
+            ))
+        }
+        Err(_) => None,
+    };
+    match stored {
+        Some((status, body)) => {
+            let done = serde_json::to_string(&Record::Done {
+                fp,
+                status: status.as_u16(),
+                body,
+            })
+            .map_err(|e| BookingError::Internal(e.into()))?;
+            let _: () = redis::cmd("SET")
+                .arg(&redis_key)
+                .arg(done)
+                .arg("EX")
+                .arg(ttl_seconds.max(1))
+                .query_async(&mut conn)
+                .await?;
+        }
+        None => {
+            let _: () = redis::cmd("DEL")
+                .arg(&redis_key)
+                .query_async(&mut conn)
+                .await?;
+        }
+    }
+    respond(outcome)
+}
+
+fn respond(
+    outcome: Result<(StatusCode, serde_json::Value), BookingError>,
+) -> Result<HttpResponse, BookingError> {
+    outcome.map(|(status, body)| json_response(status, &body, false))
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value, replayed: bool) -> HttpResponse {
+    let mut b = HttpResponse::build(status);
+    if body.get("code").is_some() && body.get("status").is_some() && status.as_u16() >= 400 {
+        b.content_type(service_kit::problem::CONTENT_TYPE);
+    }
+    if replayed {
+        b.insert_header(("Idempotent-Replayed", "true"));
+    }
+    b.json(body)
+}

@@ -1,0 +1,90 @@
+//! HTTP routes: thin handlers that parse, call a `Service` operation and answer.
+
+pub mod authority;
+pub mod citizen;
+
+use actix_web::{web, HttpRequest};
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::BookingError;
+
+/// What a request asked, for spotting an `Idempotency-Key` reused for another request.
+pub(crate) fn fingerprint(
+    req: &HttpRequest,
+    body: &impl Serialize,
+) -> Result<Vec<u8>, BookingError> {
+    let mut fp = format!("{} {}\n", req.method(), req.path()).into_bytes();
+    fp.extend(serde_json::to_vec(body).map_err(|e| BookingError::Internal(e.into()))?);
+    Ok(fp)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1")
+            .route("/campaigns", web::post().to(authority::create_campaign))
+            .route("/campaigns", web::get().to(authority::list_campaigns))
+            .route("/sites", web::post().to(authority::create_site))
+            .route("/sites", web::get().to(citizen::list_sites))
+            .route("/sites/{id}/slots", web::post().to(authority::create_slots))
+            .route("/sites/{id}/slots", web::get().to(citizen::site_slots))
+            .route("/sites/{id}/close", web::post().to(authority::close_site))
+            .route("/slots/{id}", web::get().to(authority::slot_detail))
+            .route("/slots/{id}", web::patch().to(authority::set_capacity))
+            .route("/slots/{id}/close", web::post().to(authority::close_slot))
+            .route("/holds", web::post().to(citizen::create_hold))
+            .route("/holds/{id}", web::delete().to(citizen::release_hold))
+            .route("/bookings", web::post().to(citizen::confirm))
+            .route("/bookings/{id}", web::delete().to(citizen::cancel))
+            .route("/bookings/{id}/move", web::post().to(citizen::move_booking))
+            .route("/me/bookings", web::get().to(citizen::my_bookings)),
+    );
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Booking service",
+        description = "Book tests and vaccinations: campaigns, sites, slots, holds and bookings that are never overbooked. Errors are application/problem+json with a stable `code`. State-changing requests accept an `Idempotency-Key` header.",
+        version = "1"
+    ),
+    paths(
+        authority::create_campaign,
+        authority::list_campaigns,
+        authority::create_site,
+        authority::create_slots,
+        authority::close_site,
+        authority::slot_detail,
+        authority::set_capacity,
+        authority::close_slot,
+        citizen::list_sites,
+        citizen::site_slots,
+        citizen::create_hold,
+        citizen::release_hold,
+        citizen::confirm,
+        citizen::cancel,
+        citizen::move_booking,
+        citizen::my_bookings,
+    ),
+    components(schemas(service_kit::Problem)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;

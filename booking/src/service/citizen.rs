@@ -1,0 +1,410 @@
+//! What a citizen (or a helper on their behalf) does: hold, confirm, cancel, move, list.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{Acting, Service};
+use crate::domain::{BookingId, HoldId, SlotId};
+use crate::error::{BookingError, Result};
+use crate::hot::{HoldOutcome, HoldRecord};
+use crate::store::bookings::{self, BookingView, InsertConflict, NewBooking};
+use crate::store::{self, slots};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HoldReceipt {
+    #[schema(value_type = String, example = "42.3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3")]
+    pub hold_id: HoldId,
+    #[schema(value_type = i64)]
+    pub slot_id: SlotId,
+    pub expires_at: DateTime<Utc>,
+    /// Places still free in the slot after this hold.
+    pub remaining: i64,
+}
+
+/// The result of a confirm or move: the booking and whether this call made it.
+pub struct Confirmed {
+    pub booking: BookingView,
+    pub created: bool,
+}
+
+impl Service {
+    /// Holds one place in a slot for the hold lifetime. A citizen has at most one live
+    /// hold per campaign: a new hold gives the previous one back.
+    pub async fn hold(&self, who: &Acting, slot: SlotId) -> Result<HoldReceipt> {
+        let owner = self.pseudonym(&who.cpr);
+        let hold = HoldId::generate(slot);
+        let now = self.clock.now_ms();
+        let expires = now + self.hold_ms();
+        let mut outcome = self.hot.hold(&hold, owner.as_str(), now, expires).await?;
+        if outcome == HoldOutcome::Missing {
+            // New slot or Redis lost its data: load this one slot and try again.
+            let row = slots::get(&**self.client().await?, slot)
+                .await?
+                .ok_or(BookingError::NotFound("slot"))?;
+            self.hot.apply(&row.state, None).await?;
+            outcome = self.hot.hold(&hold, owner.as_str(), now, expires).await?;
+        }
+        let result = match outcome {
+            HoldOutcome::Held { left, campaign } => {
+                let previous = self
+                    .hot
+                    .replace_citizen_hold(owner.as_str(), campaign, &hold, self.hold_ms())
+                    .await?;
+                if let Some(previous) = previous {
+                    self.hot.release(&previous, owner.as_str()).await?;
+                }
+                Ok(HoldReceipt {
+                    hold_id: hold,
+                    slot_id: slot,
+                    expires_at: DateTime::from_timestamp_millis(expires).unwrap_or_default(),
+                    remaining: left,
+                })
+            }
+            HoldOutcome::Full => Err(BookingError::SlotFull),
+            HoldOutcome::Closed => Err(BookingError::SlotClosed),
+            HoldOutcome::Past => Err(BookingError::SlotInPast),
+            HoldOutcome::Missing => Err(BookingError::NotFound("slot")),
+        };
+        metrics::counter!("booking_holds_total", "result" => outcome_label(&result)).increment(1);
+        result
+    }
+
+    /// Gives a live hold back before it expires.
+    pub async fn release_hold(&self, who: &Acting, hold: &HoldId) -> Result<()> {
+        let owner = self.pseudonym(&who.cpr);
+        match self.hot.hold_record(hold).await? {
+            Some(r) if r.owner != owner.as_str() => Err(BookingError::HoldNotYours),
+            Some(_) => {
+                self.hot.release(hold, owner.as_str()).await?;
+                Ok(())
+            }
+            None => Err(BookingError::HoldExpired),
+        }
+    }
+
+    /// Checks that `hold` is live and the caller's; `Ok(None)` if it was already
+    /// confirmed by the caller (a retry), with that booking.
+    async fn check_hold(&self, who: &Acting, hold: &HoldId) -> Result<Option<BookingView>> {
+        let owner = self.pseudonym(&who.cpr);
+        match self.hot.hold_record(hold).await? {
+            Some(HoldRecord { owner: o, .. }) if o != owner.as_str() => {
+                Err(BookingError::HoldNotYours)
+            }
+            Some(HoldRecord { expires_ms, .. }) if expires_ms > self.clock.now_ms() => Ok(None),
+            _ => {
+                // Gone from Redis: maybe because this very hold was confirmed already.
+                let client = self.client().await?;
+                match bookings::by_hold(&**client, &hold.to_string()).await? {
+                    Some(b) if b.cpr == who.cpr.as_str() => {
+                        Ok(Some(bookings::view(&**client, b.id).await?))
+                    }
+                    Some(_) => Err(BookingError::HoldNotYours),
+                    None => Err(BookingError::HoldExpired),
+                }
+            }
+        }
+    }
+
+    /// Turns a live hold into a booking: one PostgreSQL transaction that takes the place
+    /// (guarded: never past capacity), inserts the booking (unique: one active per
+    /// campaign) and queues the confirmation letter.
+    pub async fn confirm(&self, who: &Acting, hold: &HoldId) -> Result<Confirmed> {
+        if let Some(existing) = self.check_hold(who, hold).await? {
+            return Ok(Confirmed {
+                booking: existing,
+                created: false,
+            });
+        }
+        let now = self.clock.now();
+        let id = BookingId::new();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let slot = slots::take_place(&tx, hold.slot(), now).await;
+        let slot = match slot {
+            Ok(s) => s,
+            Err(e) => {
+                metrics::counter!("booking_confirms_total", "result" => "conflict").increment(1);
+                return Err(e);
+            }
+        };
+        let hold_text = hold.to_string();
+        let inserted = bookings::insert(
+            &tx,
+            &NewBooking {
+                id,
+                slot: slot.state.slot,
+                campaign: slot.state.campaign,
+                cpr: who.cpr.as_str(),
+                hold_id: &hold_text,
+                booked_by: who.helper.as_deref(),
+                now,
+            },
+        )
+        .await?;
+        match inserted {
+            Ok(()) => {}
+            Err(InsertConflict::AlreadyBooked) => {
+                metrics::counter!("booking_confirms_total", "result" => "already_booked")
+                    .increment(1);
+                return Err(BookingError::AlreadyBooked);
+            }
+            Err(InsertConflict::HoldUsed) => {
+                // A concurrent retry of this confirm won; answer as it did.
+                drop(tx);
+                return match bookings::by_hold(&**client, &hold_text).await? {
+                    Some(b) if b.cpr == who.cpr.as_str() => Ok(Confirmed {
+                        booking: bookings::view(&**client, b.id).await?,
+                        created: false,
+                    }),
+                    _ => Err(BookingError::HoldNotYours),
+                };
+            }
+        }
+        let letter = json!({
+            "booking_id": id,
+            "slot_id": slot.state.slot,
+            "site_id": slot.state.site,
+            "campaign_id": slot.state.campaign,
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+        });
+        store::enqueue_letter(&tx, "booking_confirmed", who.cpr.as_str(), &letter).await?;
+        if let Some(helper) = &who.helper {
+            store::audit(
+                &tx,
+                who.cpr.as_str(),
+                "helper",
+                helper,
+                "booking.create",
+                &letter,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.crash_point_after_commit();
+        metrics::counter!("booking_confirms_total", "result" => "ok").increment(1);
+
+        self.mirror_after_commit(&slot.state, Some(hold)).await;
+        let owner = self.pseudonym(&who.cpr);
+        if let Err(e) = self
+            .hot
+            .clear_citizen_hold(owner.as_str(), slot.state.campaign, hold)
+            .await
+        {
+            tracing::warn!(error = %e, "could not clear the citizen's hold pointer");
+        }
+        Ok(Confirmed {
+            booking: bookings::view(&**client, id).await?,
+            created: true,
+        })
+    }
+
+    /// Tells Redis about a committed change. A failure here loses nothing: the booking is
+    /// in PostgreSQL and the reconciler brings Redis up to date.
+    async fn mirror_after_commit(&self, state: &crate::hot::SlotState, consumed: Option<&HoldId>) {
+        if let Err(e) = self.hot.apply(state, consumed).await {
+            tracing::warn!(error = %e, slot = %state.slot, "redis mirror update failed; reconciler will repair");
+        }
+    }
+
+    /// Cancels an active booking and gives its place back. Cancelling a cancelled
+    /// booking answers as the first cancel did.
+    pub async fn cancel(&self, who: &Acting, id: BookingId) -> Result<BookingView> {
+        let now = self.clock.now();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let booking = bookings::lock(&tx, id)
+            .await?
+            .filter(|b| b.cpr == who.cpr.as_str())
+            .ok_or(BookingError::NotFound("booking"))?;
+        match booking.status.as_str() {
+            "active" => {}
+            "cancelled" => {
+                drop(tx);
+                return bookings::view(&**client, id).await;
+            }
+            _ => return Err(BookingError::BookingNotActive),
+        }
+        let current = slots::get(&*tx, booking.slot)
+            .await?
+            .ok_or(BookingError::NotFound("slot"))?;
+        if current.starts_at <= now {
+            return Err(BookingError::SlotInPast);
+        }
+        bookings::set_status(&tx, id, "cancelled", None).await?;
+        let slot = slots::return_place(&tx, booking.slot).await?;
+        let letter = json!({
+            "booking_id": id,
+            "slot_id": slot.state.slot,
+            "site_id": slot.state.site,
+            "campaign_id": slot.state.campaign,
+            "starts_at": slot.starts_at,
+        });
+        store::enqueue_letter(&tx, "booking_cancelled", who.cpr.as_str(), &letter).await?;
+        if let Some(helper) = &who.helper {
+            store::audit(
+                &tx,
+                who.cpr.as_str(),
+                "helper",
+                helper,
+                "booking.cancel",
+                &letter,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        metrics::counter!("booking_cancels_total").increment(1);
+        self.mirror_after_commit(&slot.state, None).await;
+        bookings::view(&**client, id).await
+    }
+
+    /// Moves an active booking to the slot of a live hold, in one transaction: if the
+    /// new slot cannot be had, the old booking stays exactly as it was.
+    pub async fn move_booking(
+        &self,
+        who: &Acting,
+        id: BookingId,
+        hold: &HoldId,
+    ) -> Result<Confirmed> {
+        if let Some(existing) = self.check_hold(who, hold).await? {
+            return Ok(Confirmed {
+                booking: existing,
+                created: false,
+            });
+        }
+        let now = self.clock.now();
+        let new_id = BookingId::new();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let old = bookings::lock(&tx, id)
+            .await?
+            .filter(|b| b.cpr == who.cpr.as_str())
+            .ok_or(BookingError::NotFound("booking"))?;
+        if old.status != "active" {
+            return Err(BookingError::BookingNotActive);
+        }
+        if old.slot == hold.slot() {
+            return Err(BookingError::Invalid(
+                "the booking is already in this slot".into(),
+            ));
+        }
+        let old_slot = slots::get(&*tx, old.slot)
+            .await?
+            .ok_or(BookingError::NotFound("slot"))?;
+        if old_slot.starts_at <= now {
+            return Err(BookingError::SlotInPast);
+        }
+        // Update the two slot rows in id order so two opposite moves cannot deadlock.
+        let (returned, taken) = if old.slot < hold.slot() {
+            let r = slots::return_place(&tx, old.slot).await?;
+            (r, slots::take_place(&tx, hold.slot(), now).await?)
+        } else {
+            let t = slots::take_place(&tx, hold.slot(), now).await?;
+            (slots::return_place(&tx, old.slot).await?, t)
+        };
+        if taken.state.campaign != old.campaign {
+            return Err(BookingError::CampaignMismatch);
+        }
+        bookings::set_status(&tx, id, "moved", None).await?;
+        let hold_text = hold.to_string();
+        let inserted = bookings::insert(
+            &tx,
+            &NewBooking {
+                id: new_id,
+                slot: taken.state.slot,
+                campaign: taken.state.campaign,
+                cpr: who.cpr.as_str(),
+                hold_id: &hold_text,
+                booked_by: who.helper.as_deref(),
+                now,
+            },
+        )
+        .await?;
+        match inserted {
+            Ok(()) => {}
+            Err(InsertConflict::AlreadyBooked) => return Err(BookingError::AlreadyBooked),
+            Err(InsertConflict::HoldUsed) => {
+                drop(tx);
+                return match bookings::by_hold(&**client, &hold_text).await? {
+                    Some(b) if b.cpr == who.cpr.as_str() => Ok(Confirmed {
+                        booking: bookings::view(&**client, b.id).await?,
+                        created: false,
+                    }),
+                    _ => Err(BookingError::HoldNotYours),
+                };
+            }
+        }
+        bookings::set_status(&tx, id, "moved", Some(new_id)).await?;
+        let letter = json!({
+            "booking_id": new_id,
+            "previous_booking_id": id,
+            "slot_id": taken.state.slot,
+            "site_id": taken.state.site,
+            "campaign_id": taken.state.campaign,
+            "starts_at": taken.starts_at,
+            "ends_at": taken.ends_at,
+            "previous_starts_at": returned.starts_at,
+        });
+        store::enqueue_letter(&tx, "booking_moved", who.cpr.as_str(), &letter).await?;
+        if let Some(helper) = &who.helper {
+            store::audit(
+                &tx,
+                who.cpr.as_str(),
+                "helper",
+                helper,
+                "booking.move",
+                &letter,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.crash_point_after_commit();
+        metrics::counter!("booking_moves_total").increment(1);
+        self.mirror_after_commit(&taken.state, Some(hold)).await;
+        self.mirror_after_commit(&returned.state, None).await;
+        let owner = self.pseudonym(&who.cpr);
+        if let Err(e) = self
+            .hot
+            .clear_citizen_hold(owner.as_str(), taken.state.campaign, hold)
+            .await
+        {
+            tracing::warn!(error = %e, "could not clear the citizen's hold pointer");
+        }
+        Ok(Confirmed {
+            booking: bookings::view(&**client, new_id).await?,
+            created: true,
+        })
+    }
+
+    /// The citizen's bookings. A helper's read is recorded for the citizen to see.
+    pub async fn my_bookings(&self, who: &Acting) -> Result<Vec<BookingView>> {
+        let mut client = self.client().await?;
+        if let Some(helper) = &who.helper {
+            let tx = client.transaction().await?;
+            store::audit(
+                &tx,
+                who.cpr.as_str(),
+                "helper",
+                helper,
+                "bookings.read",
+                &json!({}),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        bookings::views_of(&**client, who.cpr.as_str()).await
+    }
+}
+
+fn outcome_label<T>(r: &Result<T>) -> &'static str {
+    match r {
+        Ok(_) => "held",
+        Err(BookingError::SlotFull) => "full",
+        Err(BookingError::SlotClosed) => "closed",
+        Err(BookingError::SlotInPast) => "past",
+        Err(BookingError::NotFound(_)) => "unknown_slot",
+        Err(_) => "error",
+    }
+}

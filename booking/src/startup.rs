@@ -1,0 +1,192 @@
+//! Builds the service from its settings: pools, migrations, the Redis mirror, identity,
+//! background tasks and the HTTP server. `build` binds its own listener (port 0 in tests).
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use identity::{DevIdentityProvider, JwksSource, TokenVerifier, VerifierSettings};
+use service_kit::http::{self as kit_http, Readiness};
+use service_kit::storage::{postgres_pool, RedisPool};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::clock::Clock;
+use crate::hot::{reconcile, HotStore};
+use crate::routes::{self, ApiDoc};
+use crate::service::Service;
+use crate::settings::Settings;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    service: Service,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::default()).await
+    }
+
+    /// As `build`, with a clock the caller can move (tests).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let pg = postgres_pool(&settings.database)?;
+        if settings.database.migrate {
+            crate::store::migrate(&pg).await?;
+        }
+        let redis = RedisPool::connect(&settings.redis).await?;
+        let hot = HotStore::new(redis.clone(), &settings.redis.key_prefix);
+        hot.load_scripts().await?;
+        let service = Service::new(
+            pg.clone(),
+            hot,
+            clock,
+            settings.booking.clone(),
+            settings.faults.clone(),
+        );
+        let rebuilt = reconcile::reconcile(&service).await?;
+        tracing::info!(
+            slots = rebuilt.slots,
+            stale_holds = rebuilt.stale_holds,
+            "redis mirror rebuilt"
+        );
+        service.catalog.refresh().await?;
+
+        let (dev_idp, verifier) = identity_parts(&settings)?;
+        let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
+        let port = listener.local_addr()?.port();
+        let readiness = Readiness {
+            postgres: Some(pg),
+            redis: Some(redis),
+        };
+        let svc_data = web::Data::new(service.clone());
+        let verifier = web::Data::from(verifier);
+        let dev_idp = dev_idp.map(web::Data::from);
+        let openapi = ApiDoc::openapi();
+        let mut server = HttpServer::new(move || {
+            let mut app = App::new()
+                .wrap(from_fn(kit_http::observe))
+                .app_data(kit_http::json_config())
+                .app_data(kit_http::query_config())
+                .app_data(kit_http::path_config())
+                .app_data(svc_data.clone())
+                .app_data(verifier.clone())
+                .app_data(web::Data::new(readiness.clone()))
+                .configure(kit_http::configure_operations)
+                .configure(routes::configure)
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()));
+            if let Some(idp) = &dev_idp {
+                app = app.app_data(idp.clone()).configure(identity::configure);
+            }
+            app.default_service(web::to(kit_http::not_found))
+        })
+        .listen(listener)?;
+        if settings.http.workers > 0 {
+            server = server.workers(settings.http.workers);
+        }
+        let server = server.run();
+        let tasks = spawn_background(&service, &settings);
+        Ok(Self {
+            port,
+            server,
+            service,
+            tasks,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for t in self.tasks {
+            t.abort();
+        }
+        result
+    }
+}
+
+type IdentityParts = (Option<Arc<DevIdentityProvider>>, Arc<TokenVerifier>);
+
+fn identity_parts(settings: &Settings) -> anyhow::Result<IdentityParts> {
+    let id = &settings.identity;
+    let dev = if id.dev_provider {
+        tracing::warn!(
+            "DEVELOPMENT identity provider enabled: anyone can get a token. Never in production."
+        );
+        let path = (!id.dev_key_path.is_empty()).then(|| std::path::Path::new(&id.dev_key_path));
+        Some(Arc::new(DevIdentityProvider::load_or_generate(
+            path,
+            id.issuer.clone(),
+            id.audience.clone(),
+            Duration::from_secs(u64::from(id.dev_token_seconds)),
+        )?))
+    } else {
+        None
+    };
+    let verifier_settings = match (&dev, id.jwks_url.is_empty()) {
+        (_, false) => VerifierSettings::new(
+            id.issuer.clone(),
+            id.audience.clone(),
+            JwksSource::Url(id.jwks_url.clone()),
+        ),
+        (Some(dev), true) => dev.verifier_settings(),
+        (None, true) => {
+            anyhow::bail!("identity.jwks_url is required unless identity.dev_provider is on")
+        }
+    };
+    Ok((dev, Arc::new(TokenVerifier::new(verifier_settings)?)))
+}
+
+fn spawn_background(service: &Service, settings: &Settings) -> Vec<JoinHandle<()>> {
+    let b = &settings.booking;
+    let every = |secs: u32| Duration::from_secs(u64::from(secs.max(1)));
+    let mut tasks = Vec::new();
+
+    let svc = service.clone();
+    let period = every(b.reconcile_seconds);
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = reconcile::reconcile(&svc).await {
+                tracing::warn!(error = %crate::error::error_chain(&e), "reconcile failed");
+            }
+        }
+    }));
+
+    let svc = service.clone();
+    let period = every(b.mirror_check_seconds);
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            if let Err(e) = reconcile::repair_if_lost(&svc).await {
+                tracing::warn!(error = %crate::error::error_chain(&e), "mirror check failed");
+            }
+        }
+    }));
+
+    let svc = service.clone();
+    let period = every(b.catalog_refresh_seconds);
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        loop {
+            tick.tick().await;
+            if let Err(e) = svc.catalog.refresh().await {
+                tracing::warn!(error = %crate::error::error_chain(&e), "catalog refresh failed");
+            }
+        }
+    }));
+    tasks
+}

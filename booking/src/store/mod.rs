@@ -1,0 +1,65 @@
+//! PostgreSQL: the source of truth. All booking SQL lives in this folder; callers own
+//! the transaction and pass it in.
+
+pub mod bookings;
+pub mod campaigns;
+pub mod sites;
+pub mod slots;
+
+use deadpool_postgres::Pool;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Applies the migrations. An advisory lock keeps several instances starting at once
+/// from racing each other.
+pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
+    const LOCK: i64 = 0x626f_6f6b; // "book"
+    let mut client = pool.get().await?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&LOCK])
+        .await?;
+    let client_ref: &mut tokio_postgres::Client = &mut client;
+    let result = embedded::migrations::runner()
+        .run_async(client_ref)
+        .await
+        .map(|_| ());
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK])
+        .await?;
+    Ok(result?)
+}
+
+/// Letters to send, written in the transaction of the change they announce.
+pub async fn enqueue_letter(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: &str,
+    cpr: &str,
+    payload: &serde_json::Value,
+) -> Result<(), tokio_postgres::Error> {
+    tx.execute(
+        "INSERT INTO outbox (id, kind, cpr, payload) VALUES ($1, $2, $3, $4)",
+        &[&uuid::Uuid::now_v7(), &kind, &cpr, payload],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records that someone other than the citizen acted on the citizen's data.
+pub async fn audit(
+    tx: &tokio_postgres::Transaction<'_>,
+    subject_cpr: &str,
+    actor_role: &str,
+    actor_id: &str,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<(), tokio_postgres::Error> {
+    tx.execute(
+        "INSERT INTO audit_log (subject_cpr, actor_role, actor_id, action, detail)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[&subject_cpr, &actor_role, &actor_id, &action, detail],
+    )
+    .await?;
+    Ok(())
+}

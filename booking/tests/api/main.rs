@@ -1,0 +1,8 @@
+//! Black-box tests of the booking service against real PostgreSQL and Redis.
+
+mod authority;
+mod crash;
+mod flow;
+mod helpers;
+mod invariant;
+mod operations;

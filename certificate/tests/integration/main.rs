@@ -1,0 +1,8 @@
+//! Integration tests of the certificate crate (one binary, several modules).
+
+mod common;
+mod conformance;
+mod pipeline;
+mod properties;
+mod roundtrip;
+mod schema;

@@ -1,0 +1,196 @@
+//! The HTTP edge every service shares: request ids, the access log, request metrics,
+//! `/healthz`, `/readyz` and `/metrics`.
+//!
+//! The access log and metrics use the matched route pattern (`/v1/slots/{id}`), never the
+//! raw path, so ids and personal data in paths do not reach logs or label sets.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse};
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+use crate::storage::RedisPool;
+use crate::Problem;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request id of the current request, for handlers that want to log it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn is_quiet(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Accepts a caller's request id only if it is short and plain; otherwise makes one.
+fn request_id_of(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// Middleware: one span per request with its id, one access-log line, request metrics.
+/// Use with `actix_web::middleware::from_fn(service_kit::http::observe)`.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = request_id_of(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().to_string();
+    let quiet = is_quiet(req.path());
+    let span = tracing::info_span!("request", request_id = %id, method = %method);
+    let result = next.call(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok(mut res) => {
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned());
+            let status = res.status().as_u16();
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                res.headers_mut().insert(REQUEST_ID, value);
+            }
+            if !quiet {
+                record(&method, &route, status, elapsed);
+                span.in_scope(|| {
+                    tracing::info!(
+                        route = %route,
+                        status,
+                        ms = elapsed.as_secs_f64() * 1000.0,
+                        "request"
+                    )
+                });
+            }
+            Ok(res)
+        }
+        Err(err) => {
+            if !quiet {
+                record(&method, "error", 500, elapsed);
+                span.in_scope(|| tracing::warn!(error = %err, "request failed"));
+            }
+            Err(err)
+        }
+    }
+}
+
+fn record(method: &str, route: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!(
+        "http_request_duration_seconds",
+        &[("method", method.to_owned()), ("route", route.to_owned())]
+    )
+    .record(elapsed.as_secs_f64());
+}
+
+/// What `/readyz` checks: every store the service cannot work without.
+#[derive(Clone, Default)]
+pub struct Readiness {
+    pub postgres: Option<deadpool_postgres::Pool>,
+    pub redis: Option<RedisPool>,
+}
+
+impl Readiness {
+    async fn check(&self) -> Result<(), &'static str> {
+        if let Some(pool) = &self.postgres {
+            let client = pool.get().await.map_err(|_| "postgres")?;
+            client
+                .simple_query("SELECT 1")
+                .await
+                .map_err(|_| "postgres")?;
+        }
+        if let Some(redis) = &self.redis {
+            let mut conn = redis.get();
+            let _: String = redis::cmd("PING")
+                .query_async(&mut conn)
+                .await
+                .map_err(|_| "redis")?;
+        }
+        Ok(())
+    }
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
+    match tokio::time::timeout(Duration::from_secs(2), readiness.check()).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+        Ok(Err(store)) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("{store} does not answer"),
+        )
+        .with_retry_after(1)
+        .to_response(),
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "a store did not answer in time",
+        )
+        .with_retry_after(1)
+        .to_response(),
+    }
+}
+
+async fn metrics_endpoint() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(crate::telemetry::prometheus().render())
+}
+
+/// Mounts `/healthz`, `/readyz` (needs `web::Data<Readiness>`) and `/metrics`.
+pub fn configure_operations(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics_endpoint));
+}
+
+/// JSON body errors as problem+json (malformed JSON, wrong types, too large).
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _req| {
+            let detail = err.to_string();
+            Problem::new(StatusCode::BAD_REQUEST, "invalid_body", detail).into()
+        })
+}
+
+/// Query-string errors as problem+json.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_query", err.to_string()).into()
+    })
+}
+
+/// Path-parameter errors (e.g. a non-numeric id) as problem+json.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        Problem::new(StatusCode::NOT_FOUND, "not_found", err.to_string()).into()
+    })
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found() -> HttpResponse {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "no such resource").to_response()
+}

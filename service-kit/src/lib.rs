@@ -1,0 +1,12 @@
+//! Plumbing every service shares: settings, telemetry, the problem+json error body,
+//! the request middleware (request id, access log, metrics), health and metrics
+//! endpoints, storage pools and test support. Holds no domain logic.
+
+pub mod http;
+pub mod problem;
+pub mod settings;
+pub mod storage;
+pub mod telemetry;
+pub mod testing;
+
+pub use problem::Problem;

@@ -1,0 +1,151 @@
+//! Typed settings: one way to configure every service.
+//!
+//! Layers, later wins: built-in defaults of the service's settings struct, the TOML file
+//! named by `APP_CONFIG` (if set), then environment variables `APP__SECTION__KEY`
+//! (double underscore separates levels, e.g. `APP__DATABASE__URL`).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+#[error("settings are invalid: {0}")]
+pub struct SettingsError(#[from] config::ConfigError);
+
+/// Loads `T` from its defaults, the optional file in `APP_CONFIG` and the environment.
+pub fn load<T: DeserializeOwned + Serialize + Default>() -> Result<T, SettingsError> {
+    let file = std::env::var("APP_CONFIG").ok();
+    load_from(file.as_deref(), std::env::vars())
+}
+
+/// The same as [`load`] with an explicit file and environment, for tests.
+pub fn load_from<T: DeserializeOwned + Serialize + Default>(
+    file: Option<&str>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<T, SettingsError> {
+    let defaults = config::Config::try_from(&T::default())?;
+    let mut builder = config::Config::builder().add_source(defaults);
+    if let Some(path) = file {
+        builder = builder.add_source(config::File::with_name(path).required(true));
+    }
+    let env: std::collections::HashMap<String, String> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("APP__"))
+        .collect();
+    builder = builder.add_source(
+        config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(env)),
+    );
+    Ok(builder.build()?.try_deserialize()?)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host:port/dbname`
+    pub url: String,
+    pub pool_size: usize,
+    /// Run migrations at start-up.
+    pub migrate: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "postgres://postgres:postgres@127.0.0.1:5432/booking".into(),
+            pool_size: 16,
+            migrate: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RedisSettings {
+    pub url: String,
+    /// Prefix of every key this service writes (tests use one per test).
+    pub key_prefix: String,
+    /// Multiplexed connections to spread load over.
+    pub connections: usize,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: "redis://127.0.0.1:6379/0".into(),
+            key_prefix: "bk:".into(),
+            connections: 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TelemetrySettings {
+    /// `tracing` filter directive, e.g. `info,booking=debug`.
+    pub filter: String,
+    /// Log lines as JSON (production) or human-readable text.
+    pub json: bool,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            filter: "info".into(),
+            json: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Sample {
+        http: HttpSettings,
+        database: DatabaseSettings,
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let env = vec![
+            ("APP__HTTP__PORT".to_string(), "9999".to_string()),
+            ("APP__DATABASE__POOL_SIZE".to_string(), "3".to_string()),
+            ("OTHER".to_string(), "x".to_string()),
+        ];
+        let s: Sample = load_from(None, env).unwrap();
+        assert_eq!(s.http.port, 9999);
+        assert_eq!(s.database.pool_size, 3);
+        assert_eq!(s.http.host, "127.0.0.1");
+    }
+
+    #[test]
+    fn bad_value_is_an_error() {
+        let env = vec![("APP__HTTP__PORT".to_string(), "not-a-port".to_string())];
+        assert!(load_from::<Sample>(None, env).is_err());
+    }
+}

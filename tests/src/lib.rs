@@ -1,0 +1,1 @@
+//! End-to-end tests across the services live here as they are built.
