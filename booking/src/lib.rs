@@ -8,6 +8,7 @@
 //! - `routes`: thin HTTP handlers; `startup`: wiring.
 
 pub mod clock;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod hot;

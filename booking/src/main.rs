@@ -1,4 +1,7 @@
-//! The booking service binary: settings, telemetry, run.
+//! The booking service binary.
+//!
+//! `booking` serves; `booking migrate` applies migrations and exits; `booking seed`
+//! loads the demo data and exits.
 
 use booking::settings::Settings;
 use booking::startup::Application;
@@ -7,9 +10,27 @@ use booking::startup::Application;
 async fn main() -> anyhow::Result<()> {
     let settings: Settings = service_kit::settings::load()?;
     service_kit::telemetry::init_tracing(&settings.telemetry);
-    service_kit::telemetry::prometheus();
-    let app = Application::build(settings).await?;
-    tracing::info!(port = app.port(), "booking service listening");
-    app.run_until_stopped().await?;
+    match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => {
+            service_kit::telemetry::prometheus();
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "booking service listening");
+            app.run_until_stopped().await?;
+        }
+        Some("migrate") => {
+            let pool = service_kit::storage::postgres_pool(&settings.database)?;
+            booking::store::migrate(&pool).await?;
+            println!("migrations applied");
+        }
+        Some("seed") => {
+            let service = Application::service_only(settings).await?;
+            let seeded = booking::demo::seed(&service).await?;
+            println!(
+                "demo data: {} campaigns, {} sites, {} slots added",
+                seeded.campaigns, seeded.sites, seeded.slots
+            );
+        }
+        Some(other) => anyhow::bail!("unknown command {other:?}; use serve, migrate or seed"),
+    }
     Ok(())
 }

@@ -32,8 +32,16 @@ impl Application {
         Self::build_with_clock(settings, Clock::default()).await
     }
 
-    /// As `build`, with a clock the caller can move (tests).
-    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+    /// The operations without the HTTP server (for one-off commands like `seed`).
+    pub async fn service_only(settings: Settings) -> anyhow::Result<Service> {
+        let (service, _, _) = Self::parts(&settings, Clock::default()).await?;
+        Ok(service)
+    }
+
+    async fn parts(
+        settings: &Settings,
+        clock: Clock,
+    ) -> anyhow::Result<(Service, deadpool_postgres::Pool, RedisPool)> {
         let pg = postgres_pool(&settings.database)?;
         if settings.database.migrate {
             crate::store::migrate(&pg).await?;
@@ -55,7 +63,12 @@ impl Application {
             "redis mirror rebuilt"
         );
         service.catalog.refresh().await?;
+        Ok((service, pg, redis))
+    }
 
+    /// As `build`, with a clock the caller can move (tests).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let (service, pg, redis) = Self::parts(&settings, clock).await?;
         let (dev_idp, verifier) = identity_parts(&settings)?;
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();
