@@ -236,9 +236,8 @@ fn var<'a>(path: &str, ctx: &Context<'a, '_>, expr: &Value) -> Result<Val<'a>, E
 
 /// `and` (SPECIFICATION.md, "Operations with infix operators"): operands are evaluated in
 /// order until one is falsy, which is the result; otherwise the last operand's value is.
-/// Every operand but the last must be truthy or falsy. `or` is the JsonLogic dual (not in
-/// CertLogic 1.3.3; kept for rules written for JsonLogic): the first truthy operand, or
-/// the last one.
+/// Every operand but the last must be truthy or falsy. `or` is the JsonLogic dual (an
+/// extension: not in CertLogic 1.3.3): the first truthy operand, or the last one.
 fn and_or<'a>(
     is_and: bool,
     args: &'a [Value],
@@ -280,54 +279,39 @@ fn contains(haystack: &Val<'_>, needle: &Val<'_>) -> Result<bool, Error> {
 /// date-times, in binary or ternary ("between") form: `a op b op c` means
 /// `(a op b) and (b op c)`.
 fn compare<'a>(operator: &str, values: &[Val<'a>]) -> Result<Val<'a>, Error> {
-    let (op, keys): (&'static str, Option<Vec<i64>>) = match operator {
-        "<" | ">" | "<=" | ">=" => (
-            match operator {
-                "<" => "<",
-                ">" => ">",
-                "<=" => "<=",
-                _ => ">=",
-            },
-            values
-                .iter()
-                .map(|v| match v {
-                    Val::Int(i) => Some(*i),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        _ => (
-            match operator {
-                "after" => "after",
-                "before" => "before",
-                "not-after" => "not-after",
-                _ => "not-before",
-            },
-            values
-                .iter()
-                .map(|v| match v {
-                    Val::DateTime(dt) => Some(dt.millis()),
-                    _ => None,
-                })
-                .collect(),
-        ),
+    // The date-time operators are the equivalents of `>`, `<`, `<=` and `>=` on instants.
+    let (symbol, on_dates) = match operator {
+        "after" => (">", true),
+        "before" => ("<", true),
+        "not-after" => ("<=", true),
+        "not-before" => (">=", true),
+        other => (other, false),
     };
+    let keys: Option<Vec<i64>> = values
+        .iter()
+        .map(|v| match (v, on_dates) {
+            (Val::Int(i), false) => Some(*i),
+            (Val::DateTime(dt), true) => Some(dt.millis()),
+            _ => None,
+        })
+        .collect();
     let Some(keys) = keys else {
-        let wanted = if operator.len() <= 2 {
-            "integers"
-        } else {
-            "date-times"
-        };
+        let name = COMPARISONS
+            .iter()
+            .copied()
+            .find(|c| *c == operator)
+            .unwrap_or("comparison");
+        let wanted = if on_dates { "date-times" } else { "integers" };
         let got: Vec<String> = values.iter().map(Val::describe).collect();
         return Err(mismatch(
-            op,
+            name,
             format!("all operands must be {wanted}, got {}", got.join(", ")),
         ));
     };
-    let holds = |a: i64, b: i64| match op {
-        "<" | "before" => a < b,
-        ">" | "after" => a > b,
-        "<=" | "not-after" => a <= b,
+    let holds = |a: i64, b: i64| match symbol {
+        "<" => a < b,
+        ">" => a > b,
+        "<=" => a <= b,
         _ => a >= b,
     };
     Ok(Val::Bool(keys.windows(2).all(|w| holds(w[0], w[1]))))

@@ -13,9 +13,10 @@
 //! - [`ruletest`]: runners for the CertLogic conformance suites and for business-rule test
 //!   folders, the only module that touches the file system.
 //!
-//! Beyond the specification, two JsonLogic operations are accepted because rules written
-//! for JsonLogic use them: `or` (first truthy operand, else the last) and `!!` (truthiness
-//! as a boolean), both with CertLogic's strict notion of truthy and falsy. `reduce` lambdas
+//! Beyond the specification, two JsonLogic operations are accepted as extensions (they are
+//! not in CertLogic 1.3.3, so portable rules must not use them): `or` (the first truthy
+//! operand, else the last) and `!!` (truthiness as a boolean), both with CertLogic's strict
+//! notion of truthy and falsy. `reduce` lambdas
 //! also see the enclosing data context as `data`, as the spec's "Reduction" section
 //! anticipates.
 //!

@@ -148,6 +148,10 @@ impl Rule {
     /// its logic is invalid, a type mismatch, or a non-boolean result) means the rule could
     /// not decide; callers treat that as "not passed" (SPECIFICATION.md, "Introduction":
     /// "return `false` result if that happens when evaluating a validation rule").
+    ///
+    /// This builds the `external` object (value sets included) on every call; to run many
+    /// rules on one certificate, build it once with [`ExternalParams::to_json`] and call
+    /// [`Rule::evaluate_json`].
     pub fn evaluate(&self, external: &ExternalParams, payload: &Value) -> Result<bool, Error> {
         let result = self.evaluate_json(&external.to_json(), payload)?;
         match result {

@@ -440,7 +440,10 @@ fn nesting_just_under_the_limit_evaluates() {
     while levels + 4 < crate::validation::MAX_EXPRESSION_DEPTH {
         let mut wrap = serde_json::Map::new();
         match levels % 4 {
-            0 => wrap.insert("if".into(), Value::Array(vec![json!(true), logic, json!(0)])),
+            0 => wrap.insert(
+                "if".into(),
+                Value::Array(vec![json!(true), logic, json!(0)]),
+            ),
             1 => wrap.insert("and".into(), Value::Array(vec![json!(1), logic])),
             2 => wrap.insert(
                 "reduce".into(),

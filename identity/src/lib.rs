@@ -80,3 +80,18 @@ pub use jwks::{JwksError, JwksSource};
 pub use principal::{Principal, Role, Subject};
 pub use pseudonym::{Pseudonym, Pseudonymizer};
 pub use verifier::{TokenVerifier, VerifierConfigError, VerifierSettings};
+
+#[cfg(test)]
+mod tests {
+    /// Services share these across actix workers (`web::Data`, `Arc`).
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::TokenVerifier>();
+        assert_send_sync::<crate::DevIdentityProvider>();
+        assert_send_sync::<crate::Pseudonymizer>();
+        assert_send_sync::<crate::Cpr>();
+        assert_send_sync::<crate::Principal>();
+        assert_send_sync::<crate::AuthError>();
+    }
+}

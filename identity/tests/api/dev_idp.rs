@@ -51,6 +51,39 @@ fn key_file_is_created_then_reused() {
 }
 
 #[test]
+fn providers_starting_at_once_agree_on_one_key() {
+    let dir = temp_dir();
+    let path = dir.join("shared.pem");
+    let barrier = std::sync::Barrier::new(8);
+    let key_ids: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    DevIdentityProvider::load_or_generate(
+                        Some(&path),
+                        ISSUER.to_owned(),
+                        AUDIENCE.to_owned(),
+                        TTL,
+                    )
+                    .unwrap()
+                    .key_id()
+                    .to_owned()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(key_ids.iter().all(|id| id == &key_ids[0]), "{key_ids:?}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "only the key file remains"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn without_a_path_every_provider_has_its_own_key() {
     assert_ne!(dev_idp().key_id(), dev_idp().key_id());
 }

@@ -482,3 +482,39 @@ fn verifier_settings_read_from_config_with_defaults() {
     assert_eq!(settings.leeway_seconds, 30);
     assert!(TokenVerifier::new(settings).is_ok());
 }
+
+mod never_panics {
+    use std::sync::LazyLock;
+
+    use identity::TokenVerifier;
+    use proptest::prelude::*;
+
+    use crate::helpers::*;
+
+    /// One provider for all cases: key generation is the slow part.
+    static FIXTURE: LazyLock<(TokenVerifier, String)> = LazyLock::new(|| {
+        let idp = dev_idp();
+        (verifier_for(&idp), idp.issue(&citizen(CPR)).unwrap())
+    });
+
+    proptest! {
+        #[test]
+        fn verify_never_panics(
+            token in prop_oneof![
+                any::<String>(),
+                "[A-Za-z0-9_=+/-]{0,60}\\.[A-Za-z0-9_=+/-]{0,60}\\.[A-Za-z0-9_=+/-]{0,90}",
+                // A real header and signature around an arbitrary payload.
+                "[A-Za-z0-9_-]{0,120}",
+            ]
+        ) {
+            let (verifier, good) = &*FIXTURE;
+            let parts: Vec<&str> = good.split('.').collect();
+            let spliced = format!("{}.{}.{}", parts[0], token, parts[2]);
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            for candidate in [token.as_str(), spliced.as_str()] {
+                let result = runtime.block_on(verifier.verify(candidate));
+                prop_assert!(result.is_err());
+            }
+        }
+    }
+}
