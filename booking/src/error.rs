@@ -22,6 +22,8 @@ pub enum BookingError {
     SlotClosed,
     #[error("the slot has already started")]
     SlotInPast,
+    #[error("this campaign is by invitation and you have not been invited yet")]
+    NotInvited,
     #[error("the hold has expired or does not exist")]
     HoldExpired,
     #[error("the hold belongs to someone else")]
@@ -56,6 +58,7 @@ impl BookingError {
             SlotFull => (StatusCode::CONFLICT, "slot_full"),
             SlotClosed => (StatusCode::CONFLICT, "slot_closed"),
             SlotInPast => (StatusCode::CONFLICT, "slot_in_past"),
+            NotInvited => (StatusCode::FORBIDDEN, "not_invited"),
             HoldExpired => (StatusCode::GONE, "hold_expired"),
             HoldNotYours => (StatusCode::FORBIDDEN, "hold_not_yours"),
             AlreadyBooked => (StatusCode::CONFLICT, "already_booked"),

@@ -1,7 +1,8 @@
 //! The booking service binary.
 //!
 //! `booking` serves; `booking migrate` applies migrations and exits; `booking seed`
-//! loads the demo data and exits.
+//! loads the demo data and exits; `booking population [COUNT] [SEED]` loads a synthetic
+//! population register.
 
 use booking::settings::Settings;
 use booking::startup::Application;
@@ -30,7 +31,23 @@ async fn main() -> anyhow::Result<()> {
                 seeded.campaigns, seeded.sites, seeded.slots
             );
         }
-        Some(other) => anyhow::bail!("unknown command {other:?}; use serve, migrate or seed"),
+        Some("population") => {
+            let count: usize = std::env::args()
+                .nth(2)
+                .map_or(Ok(100_000), |s| s.parse())
+                .map_err(|_| anyhow::anyhow!("usage: booking population [COUNT] [SEED]"))?;
+            let seed: u64 = std::env::args().nth(3).map_or(Ok(1), |s| s.parse())?;
+            let service = Application::service_only(settings).await?;
+            let started = std::time::Instant::now();
+            let loaded = service.generate_population(count, seed).await?;
+            println!(
+                "synthetic population: {loaded} citizens loaded in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Some(other) => {
+            anyhow::bail!("unknown command {other:?}; use serve, migrate, seed or population")
+        }
     }
     Ok(())
 }

@@ -56,6 +56,8 @@ impl Application {
             settings.booking.clone(),
             settings.faults.clone(),
         );
+        let invitations = service.reload_invitations().await?;
+        tracing::info!(invitations, "invitation gate loaded");
         let rebuilt = reconcile::reconcile(&service).await?;
         tracing::info!(
             slots = rebuilt.slots,
@@ -186,6 +188,17 @@ fn spawn_background(service: &Service, settings: &Settings) -> Vec<JoinHandle<()
             tick.tick().await;
             if let Err(e) = reconcile::repair_if_lost(&svc).await {
                 tracing::warn!(error = %crate::error::error_chain(&e), "mirror check failed");
+            }
+        }
+    }));
+
+    let svc = service.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = svc.open_due_waves().await {
+                tracing::warn!(error = %crate::error::error_chain(&e), "opening scheduled waves failed");
             }
         }
     }));

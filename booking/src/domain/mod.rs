@@ -1,8 +1,10 @@
 //! Booking rules and types. Pure: no I/O here, so every rule is testable without servers.
 
 pub mod campaign;
+pub mod eligibility;
 pub mod ids;
 pub mod municipality;
+pub mod population;
 pub mod site;
 pub mod slotgen;
 

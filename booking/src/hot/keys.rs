@@ -44,6 +44,11 @@ impl Keys {
         format!("{}{{cit:{}}}:hold:{}", self.prefix, pseudonym, campaign.0)
     }
 
+    /// The campaigns a citizen is invited to (a set of campaign ids).
+    pub fn citizen_invitations(&self, pseudonym: &str) -> String {
+        format!("{}{{cit:{}}}:inv", self.prefix, pseudonym)
+    }
+
     pub fn idempotency(&self, scope: &str, key_hash: &str) -> String {
         format!("{}{{idem:{}}}:{}", self.prefix, scope, key_hash)
     }

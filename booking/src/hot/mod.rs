@@ -29,6 +29,8 @@ pub enum HoldOutcome {
     Full,
     Closed,
     Past,
+    /// The slot's campaign is by invitation and the citizen is not invited.
+    NotInvited,
     /// Redis does not know the slot (new, or Redis was flushed): load it and retry.
     Missing,
 }
@@ -43,6 +45,8 @@ pub struct SlotState {
     pub capacity: i32,
     pub booked: i32,
     pub closed: bool,
+    /// Only citizens invited to the campaign may hold it.
+    pub invitation_only: bool,
     pub start_ms: i64,
     pub end_ms: i64,
 }
@@ -134,6 +138,15 @@ impl HotStore {
         now_ms: i64,
         expires_ms: i64,
     ) -> HotResult<HoldOutcome> {
+        let invited: Vec<i64> = redis::cmd("SMEMBERS")
+            .arg(self.keys.citizen_invitations(owner))
+            .query_async(&mut self.conn())
+            .await?;
+        let invited = invited
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         let slot = hold.slot();
         let (status, left, campaign): (String, i64, i64) = self
             .scripts
@@ -145,6 +158,7 @@ impl HotStore {
             .arg(expires_ms)
             .arg(hold.token())
             .arg(owner)
+            .arg(format!(",{invited},"))
             .invoke_async(&mut self.conn())
             .await?;
         Ok(match status.as_str() {
@@ -155,6 +169,7 @@ impl HotStore {
             "full" => HoldOutcome::Full,
             "closed" => HoldOutcome::Closed,
             "past" => HoldOutcome::Past,
+            "not_invited" => HoldOutcome::NotInvited,
             _ => HoldOutcome::Missing,
         })
     }
@@ -246,6 +261,7 @@ impl HotStore {
             .arg(s.capacity)
             .arg(s.booked)
             .arg(if s.closed { 1 } else { 0 })
+            .arg(if s.invitation_only { 1 } else { 0 })
             .arg(s.site.0)
             .arg(s.campaign.0)
             .arg(s.start_ms)
@@ -363,6 +379,32 @@ impl HotStore {
             });
         }
         Ok(out)
+    }
+
+    /// Adds invitations: each (pseudonym, campaign) may now hold slots of the campaign.
+    pub async fn invite(&self, invited: &[(String, i64)]) -> HotResult<()> {
+        for chunk in invited.chunks(1000) {
+            let mut pipe = redis::pipe();
+            for (owner, campaign) in chunk {
+                pipe.sadd(self.keys.citizen_invitations(owner), *campaign)
+                    .ignore();
+            }
+            pipe.query_async::<()>(&mut self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    /// Withdraws invitations (a closed wave).
+    pub async fn uninvite(&self, invited: &[(String, i64)]) -> HotResult<()> {
+        for chunk in invited.chunks(1000) {
+            let mut pipe = redis::pipe();
+            for (owner, campaign) in chunk {
+                pipe.srem(self.keys.citizen_invitations(owner), *campaign)
+                    .ignore();
+            }
+            pipe.query_async::<()>(&mut self.conn()).await?;
+        }
+        Ok(())
     }
 
     /// Whether the mirror was built since Redis last lost its data.

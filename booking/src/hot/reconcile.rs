@@ -45,6 +45,7 @@ pub async fn repair_if_lost(svc: &Service) -> Result<bool> {
         return Ok(false);
     }
     tracing::warn!("redis mirror missing (restart or flush); rebuilding from postgres");
+    svc.reload_invitations().await?;
     reconcile(svc).await?;
     Ok(true)
 }

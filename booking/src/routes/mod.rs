@@ -2,6 +2,7 @@
 
 pub mod authority;
 pub mod citizen;
+pub mod eligibility;
 
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
@@ -38,7 +39,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/bookings", web::post().to(citizen::confirm))
             .route("/bookings/{id}", web::delete().to(citizen::cancel))
             .route("/bookings/{id}/move", web::post().to(citizen::move_booking))
-            .route("/me/bookings", web::get().to(citizen::my_bookings)),
+            .route("/me/bookings", web::get().to(citizen::my_bookings))
+            .route(
+                "/me/eligibility",
+                web::get().to(eligibility::my_eligibility),
+            )
+            .route(
+                "/population",
+                web::post().to(eligibility::import_population),
+            )
+            .route("/cohorts", web::post().to(eligibility::create_cohort))
+            .route("/cohorts", web::get().to(eligibility::list_cohorts))
+            .route("/cohorts/preview", web::post().to(eligibility::preview))
+            .route(
+                "/cohorts/{id}/preview",
+                web::get().to(eligibility::cohort_preview),
+            )
+            .route("/waves", web::post().to(eligibility::create_wave))
+            .route("/waves", web::get().to(eligibility::list_waves))
+            .route("/waves/{id}", web::get().to(eligibility::wave_detail))
+            .route("/waves/{id}/close", web::post().to(eligibility::close_wave)),
     );
 }
 
@@ -83,6 +103,16 @@ impl Modify for BearerAuth {
         citizen::cancel,
         citizen::move_booking,
         citizen::my_bookings,
+        eligibility::import_population,
+        eligibility::create_cohort,
+        eligibility::list_cohorts,
+        eligibility::preview,
+        eligibility::cohort_preview,
+        eligibility::create_wave,
+        eligibility::list_waves,
+        eligibility::wave_detail,
+        eligibility::close_wave,
+        eligibility::my_eligibility,
     ),
     components(schemas(service_kit::Problem)),
     modifiers(&BearerAuth)

@@ -65,6 +65,7 @@ impl Service {
             HoldOutcome::Full => Err(BookingError::SlotFull),
             HoldOutcome::Closed => Err(BookingError::SlotClosed),
             HoldOutcome::Past => Err(BookingError::SlotInPast),
+            HoldOutcome::NotInvited => Err(BookingError::NotInvited),
             HoldOutcome::Missing => Err(BookingError::NotFound("slot")),
         };
         metrics::counter!("booking_holds_total", "result" => outcome_label(&result)).increment(1);
@@ -405,6 +406,7 @@ fn outcome_label<T>(r: &Result<T>) -> &'static str {
         Err(BookingError::SlotClosed) => "closed",
         Err(BookingError::SlotInPast) => "past",
         Err(BookingError::NotFound(_)) => "unknown_slot",
+        Err(BookingError::NotInvited) => "not_invited",
         Err(_) => "error",
     }
 }

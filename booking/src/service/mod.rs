@@ -6,6 +6,7 @@
 pub mod authority;
 pub mod catalog;
 pub mod citizen;
+pub mod eligibility;
 
 use deadpool_postgres::Pool;
 use identity::{Cpr, Pseudonym, Pseudonymizer};

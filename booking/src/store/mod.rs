@@ -3,8 +3,10 @@
 
 pub mod bookings;
 pub mod campaigns;
+pub mod population;
 pub mod sites;
 pub mod slots;
+pub mod waves;
 
 use deadpool_postgres::Pool;
 

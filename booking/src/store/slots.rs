@@ -10,8 +10,8 @@ use crate::domain::{CampaignId, Capacity, SiteId, SlotId};
 use crate::error::{BookingError, Result};
 use crate::hot::SlotState;
 
-const COLS: &str =
-    "id, site_id, campaign_id, version, capacity, booked, closed, starts_at, ends_at";
+const COLS: &str = "id, site_id, campaign_id, version, capacity, booked, closed, starts_at, ends_at,
+    (SELECT c.access = 'invitation' FROM campaigns c WHERE c.id = slots.campaign_id) AS invitation_only";
 
 #[derive(Debug, Clone, Copy)]
 pub struct SlotRow {
@@ -32,6 +32,7 @@ fn from_row(r: &tokio_postgres::Row) -> SlotRow {
             capacity: r.get("capacity"),
             booked: r.get("booked"),
             closed: r.get("closed"),
+            invitation_only: r.get::<_, Option<bool>>("invitation_only").unwrap_or(false),
             start_ms: starts_at.timestamp_millis(),
             end_ms: ends_at.timestamp_millis(),
         },

@@ -2,6 +2,7 @@
 
 mod authority;
 mod crash;
+mod eligibility;
 mod flow;
 mod helpers;
 mod invariant;

@@ -1,0 +1,281 @@
+//! Eligibility: the population extract, cohorts, waves and the invitation gate.
+//!
+//! Opening a wave commits invitations and letters in PostgreSQL first, then tells Redis
+//! who may now hold slots of the campaign; if Redis is lost, the mirror rebuild reloads
+//! every live invitation, so the gate never opens for someone not invited and never
+//! stays shut for someone who is (beyond the rebuild).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Acting, Service};
+use crate::domain::eligibility::Criteria;
+use crate::domain::population::{CitizenRecord, Generator, CSV_HEADER};
+use crate::error::{BookingError, Result};
+use crate::store::waves::{self, Cohort, Wave, WaveFigures};
+use crate::store::{campaigns, population};
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCohort {
+    pub name: String,
+    pub criteria: Criteria,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWave {
+    pub cohort_id: i64,
+    /// Code of an invitation campaign.
+    pub campaign: String,
+    /// When to open; now when absent or in the past.
+    pub opens_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WaveDetail {
+    pub wave: Wave,
+    pub figures: WaveFigures,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Eligibility {
+    /// Campaigns anyone may book.
+    pub open: Vec<String>,
+    /// Invitation campaigns this citizen is invited to.
+    pub invited: Vec<String>,
+}
+
+const MAX_REPORTED_ERRORS: usize = 20;
+
+impl Service {
+    /// Imports a population CSV (header line first). All or nothing: one bad line and
+    /// nothing changes; the error names every bad line (up to 20) and why.
+    pub async fn import_population(&self, csv_body: &[u8]) -> Result<u64> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(csv_body);
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| BookingError::Invalid(format!("cannot read the CSV header: {e}")))?
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .collect();
+        if header != CSV_HEADER {
+            return Err(BookingError::Invalid(format!(
+                "the first line must be: {}",
+                CSV_HEADER.join(",")
+            )));
+        }
+        let mut records = Vec::new();
+        let mut errors = Vec::new();
+        for (i, row) in reader.records().enumerate() {
+            let line = i + 2;
+            let parsed = row.map_err(|e| format!("line {line}: {e}")).and_then(|r| {
+                let fields: Vec<&str> = r.iter().collect();
+                CitizenRecord::from_fields(&fields).map_err(|e| format!("line {line}: {e}"))
+            });
+            match parsed {
+                Ok(r) => records.push(r),
+                Err(e) if errors.len() < MAX_REPORTED_ERRORS => errors.push(e),
+                Err(_) => {}
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BookingError::Invalid(format!(
+                "nothing was imported: {}",
+                errors.join("; ")
+            )));
+        }
+        if records.is_empty() {
+            return Err(BookingError::Invalid("the file has no citizens".into()));
+        }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = population::load(&tx, records.into_iter()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Loads `count` synthetic citizens (reproducible for a seed).
+    pub async fn generate_population(&self, count: usize, seed: u64) -> Result<u64> {
+        let today = crate::domain::slotgen::local_date(self.clock.now());
+        let mut generator = Generator::new(seed, today);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = population::load(&tx, (0..count).map(|_| generator.next_citizen())).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub async fn create_cohort(&self, new: &NewCohort) -> Result<Cohort> {
+        let name = new.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(BookingError::Invalid(
+                "name must be 1-200 characters".into(),
+            ));
+        }
+        new.criteria
+            .condition()
+            .map_err(|e| BookingError::Invalid(e.to_string()))?;
+        waves::insert_cohort(&**self.client().await?, name, &new.criteria).await
+    }
+
+    pub async fn list_cohorts(&self) -> Result<Vec<Cohort>> {
+        waves::cohorts(&**self.client().await?).await
+    }
+
+    /// How many citizens the criteria select now.
+    pub async fn preview(&self, criteria: &Criteria) -> Result<i64> {
+        let cond = criteria
+            .condition()
+            .map_err(|e| BookingError::Invalid(e.to_string()))?;
+        waves::count_eligible(&**self.client().await?, &cond).await
+    }
+
+    pub async fn cohort_preview(&self, id: i64) -> Result<i64> {
+        let cohort = waves::cohort(&**self.client().await?, id).await?;
+        self.preview(&cohort.criteria).await
+    }
+
+    pub async fn create_wave(&self, new: &NewWave) -> Result<Wave> {
+        let client = self.client().await?;
+        let all = campaigns::list(&**client).await?;
+        let campaign = all
+            .iter()
+            .find(|c| c.code == new.campaign)
+            .ok_or_else(|| BookingError::UnknownCampaign(new.campaign.clone()))?;
+        if campaign.access != "invitation" {
+            return Err(BookingError::Invalid(
+                "waves are for invitation campaigns; this one is open to all".into(),
+            ));
+        }
+        waves::cohort(&**client, new.cohort_id).await?;
+        let now = self.clock.now();
+        let opens_at = new.opens_at.unwrap_or(now);
+        let wave = waves::insert_wave(&**client, new.cohort_id, campaign.id, opens_at).await?;
+        drop(client);
+        if opens_at <= now {
+            self.open_wave(wave.id).await
+        } else {
+            Ok(wave)
+        }
+    }
+
+    /// Opens a wave (once; opening an open wave changes nothing).
+    pub async fn open_wave(&self, id: i64) -> Result<Wave> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let wave = waves::lock_wave(&tx, id).await?;
+        if wave.opened_at.is_some() || wave.closed_at.is_some() {
+            return Ok(wave);
+        }
+        self.open_locked(tx, wave).await
+    }
+
+    async fn open_locked(
+        &self,
+        tx: deadpool_postgres::Transaction<'_>,
+        wave: Wave,
+    ) -> Result<Wave> {
+        let cohort = waves::cohort(&*tx, wave.cohort_id).await?;
+        let cond = cohort
+            .criteria
+            .condition()
+            .map_err(|e| BookingError::Invalid(e.to_string()))?;
+        let started = std::time::Instant::now();
+        let invited = waves::open(&tx, &wave, &cond, self.clock.now()).await?;
+        tx.commit().await?;
+        let entries: Vec<(String, i64)> = invited
+            .iter()
+            .filter_map(|c| identity::Cpr::parse(c).ok())
+            .map(|c| (self.pseudonym(&c).as_str().to_owned(), wave.campaign_id))
+            .collect();
+        self.hot.invite(&entries).await?;
+        metrics::counter!("booking_invitations_total").increment(invited.len() as u64);
+        tracing::info!(
+            wave = wave.id,
+            invited = invited.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "wave opened"
+        );
+        waves::wave(&**self.client().await?, wave.id).await
+    }
+
+    /// Opens every wave whose time has come (run on a timer; safe on many instances).
+    pub async fn open_due_waves(&self) -> Result<usize> {
+        let mut opened = 0;
+        loop {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            let Some(wave) = waves::lock_due(&tx, self.clock.now()).await? else {
+                return Ok(opened);
+            };
+            self.open_locked(tx, wave).await?;
+            opened += 1;
+        }
+    }
+
+    /// Closes a wave: its invitees who have not booked can no longer hold slots.
+    pub async fn close_wave(&self, id: i64) -> Result<Wave> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let wave = waves::lock_wave(&tx, id).await?;
+        let invited = waves::close(&tx, id, self.clock.now()).await?;
+        tx.commit().await?;
+        let entries: Vec<(String, i64)> = invited
+            .iter()
+            .filter_map(|c| identity::Cpr::parse(c).ok())
+            .map(|c| (self.pseudonym(&c).as_str().to_owned(), wave.campaign_id))
+            .collect();
+        self.hot.uninvite(&entries).await?;
+        waves::wave(&**client, id).await
+    }
+
+    pub async fn list_waves(&self) -> Result<Vec<Wave>> {
+        waves::waves(&**self.client().await?).await
+    }
+
+    pub async fn wave_detail(&self, id: i64) -> Result<WaveDetail> {
+        let client = self.client().await?;
+        let wave = waves::wave(&**client, id).await?;
+        let figures = waves::figures(&**client, &wave).await?;
+        Ok(WaveDetail { wave, figures })
+    }
+
+    /// What the citizen may book now.
+    pub async fn eligibility(&self, who: &Acting) -> Result<Eligibility> {
+        let client = self.client().await?;
+        let all = campaigns::list(&**client).await?;
+        let invited = waves::invited_campaigns(&**client, who.cpr.as_str()).await?;
+        Ok(Eligibility {
+            open: all
+                .iter()
+                .filter(|c| c.access == "open")
+                .map(|c| c.code.clone())
+                .collect(),
+            invited: all
+                .iter()
+                .filter(|c| invited.contains(&c.id.0))
+                .map(|c| c.code.clone())
+                .collect(),
+        })
+    }
+
+    /// Reloads every live invitation into Redis (after Redis lost its data).
+    pub async fn reload_invitations(&self) -> Result<usize> {
+        let live = waves::live_invitations(&**self.client().await?).await?;
+        let entries: Vec<(String, i64)> = live
+            .iter()
+            .filter_map(|(c, campaign)| {
+                identity::Cpr::parse(c)
+                    .ok()
+                    .map(|c| (self.pseudonym(&c).as_str().to_owned(), *campaign))
+            })
+            .collect();
+        self.hot.invite(&entries).await?;
+        Ok(entries.len())
+    }
+}

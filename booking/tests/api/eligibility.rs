@@ -1,0 +1,280 @@
+//! The population extract, cohorts, waves and the invitation gate.
+
+use crate::helpers::{spawn_app, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const HEADER: &str = "cpr,given_name,family_name,address,postcode,city,municipality_code,digital_post,nemsms,language,priority_groups";
+
+/// Five citizens: two over 65 in Aarhus (751), one over 65 in Copenhagen (101),
+/// one young in Aarhus, one young care-home resident in Odense (461).
+const PEOPLE: [&str; 5] = [
+    "0101401111,Åse,Mølgaard,Vestergade 1,8000,Aarhus,751,digital,true,da,",
+    "0202452222,Søren,Østergaard,Nørregade 2,8000,Aarhus,751,exempt,false,da,",
+    "0303503333,Jens,Hansen,Strøget 3,1160,København,101,digital,false,en,",
+    "0404904444,Mette,Nielsen,Algade 4,8000,Aarhus,751,digital,false,da,",
+    "0505953555,Anna,Holm,Kirkevej 5,5000,Odense,461,digital,false,da,care-home",
+];
+
+async fn import(app: &TestApp, lines: &[&str]) -> reqwest::Response {
+    let body = format!("{HEADER}\n{}\n", lines.join("\n"));
+    app.http
+        .post(format!("{}/v1/population", app.address))
+        .bearer_auth(&app.authority)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn citizens(app: &TestApp) -> i64 {
+    app.pg()
+        .await
+        .query_one("SELECT count(*) FROM citizens", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn population_import_is_all_or_nothing() {
+    let app = spawn_app().await;
+    let r = import(&app, &PEOPLE).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["loaded"], 5);
+    // Re-importing updates in place.
+    assert_eq!(import(&app, &PEOPLE[..2]).await.status(), StatusCode::OK);
+    assert_eq!(citizens(&app).await, 5);
+
+    let bad = [
+        "0606606666,Ole,Olsen,Vej 6,8000,Aarhus,751,digital,false,da,",
+        "3206606666,Bad,Date,Vej 7,8000,Aarhus,751,digital,false,da,",
+        "0707707777,Bad,Municipality,Vej 8,8000,Aarhus,999,digital,false,da,",
+    ];
+    let r = import(&app, &bad).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let p: Value = r.json().await.unwrap();
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("line 3") && detail.contains("line 4"),
+        "{detail}"
+    );
+    assert!(!detail.contains("3206606666"), "no CPR in errors");
+    assert_eq!(citizens(&app).await, 5, "nothing imported");
+
+    let r = app
+        .http
+        .post(format!("{}/v1/population", app.address))
+        .bearer_auth(&app.authority)
+        .body("wrong,header\n1,2\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn cohort_preview_counts_the_criteria() {
+    let app = spawn_app().await;
+    import(&app, &PEOPLE).await;
+    let on = chrono::Utc::now().date_naive();
+    let count = |criteria: Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .post("/v1/cohorts/preview", &app.authority, criteria)
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()["count"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(count(json!({"age": {"min": 65, "on": on}})).await, 3);
+    assert_eq!(
+        count(json!({"age": {"min": 65, "on": on}, "municipalities": [751]})).await,
+        2
+    );
+    assert_eq!(count(json!({"regions": [1084]})).await, 1);
+    assert_eq!(count(json!({"priority_groups": ["care-home"]})).await, 1);
+    assert_eq!(count(json!({"age": {"max": 40, "on": on}})).await, 2);
+    let r = app
+        .post("/v1/cohorts/preview", &app.authority, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn invitation_setup(app: &TestApp) -> (i64, i64) {
+    import(app, &PEOPLE).await;
+    app.create_campaign("covid-dose-1", "invitation").await;
+    let site = app.create_site(&["covid-dose-1"]).await;
+    let slots = app.create_slots(site, "covid-dose-1", 1, 10).await;
+    let on = chrono::Utc::now().date_naive();
+    let r = app
+        .post(
+            "/v1/cohorts",
+            &app.authority,
+            json!({"name": "65+ i Aarhus", "criteria": {"age": {"min": 65, "on": on}, "municipalities": [751]}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let cohort: Value = r.json().await.unwrap();
+    (cohort["id"].as_i64().unwrap(), slots[0])
+}
+
+#[tokio::test]
+async fn a_wave_invites_its_cohort_and_opens_the_gate() {
+    let app = spawn_app().await;
+    let (cohort, slot) = invitation_setup(&app).await;
+    let invited = app.citizen("0101401111").await;
+    let not_in_cohort = app.citizen("0303503333").await;
+
+    // Before the wave nobody may hold.
+    let r = app.hold(&invited, slot).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "not_invited");
+
+    // Waves are only for invitation campaigns.
+    app.create_campaign("pcr-test", "open").await;
+    let r = app
+        .post(
+            "/v1/waves",
+            &app.authority,
+            json!({"cohort_id": cohort, "campaign": "pcr-test"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    let r = app
+        .post(
+            "/v1/waves",
+            &app.authority,
+            json!({"cohort_id": cohort, "campaign": "covid-dose-1"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let wave: Value = r.json().await.unwrap();
+    assert_eq!(wave["invited"], 2);
+    assert!(wave["opened_at"].is_string());
+    let wave_id = wave["id"].as_i64().unwrap();
+
+    // One invitation letter per citizen, in the outbox with the wave.
+    let pg = app.pg().await;
+    let letters: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM outbox WHERE kind = 'invitation' AND wave_id = $1",
+            &[&wave_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(letters, 2);
+
+    assert_eq!(app.hold(&invited, slot).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.hold(&not_in_cohort, slot).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let e: Value = app
+        .get("/v1/me/eligibility", Some(&invited))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["invited"], json!(["covid-dose-1"]));
+
+    // A second wave of the same cohort invites nobody twice.
+    let again: Value = app
+        .post(
+            "/v1/waves",
+            &app.authority,
+            json!({"cohort_id": cohort, "campaign": "covid-dose-1"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["invited"], 0);
+
+    let detail: Value = app
+        .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["figures"]["invited"], 2);
+    assert_eq!(detail["figures"]["queued"], 2);
+
+    // Redis loses everything: the gate is rebuilt from PostgreSQL.
+    app.flush_redis().await;
+    let mut status = StatusCode::FORBIDDEN;
+    for _ in 0..100 {
+        status = app.hold(&invited, slot).await.status();
+        if status == StatusCode::CREATED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        app.hold(&not_in_cohort, slot).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Closing the wave shuts the gate again.
+    let r = app
+        .request(
+            Method::POST,
+            &format!("/v1/waves/{wave_id}/close"),
+            Some(&app.authority),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        app.hold(&invited, slot).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_scheduled_wave_opens_on_time() {
+    let app = spawn_app().await;
+    let (cohort, slot) = invitation_setup(&app).await;
+    let opens_at = chrono::Utc::now() + chrono::Duration::hours(1);
+    let wave: Value = app
+        .post(
+            "/v1/waves",
+            &app.authority,
+            json!({"cohort_id": cohort, "campaign": "covid-dose-1", "opens_at": opens_at}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(wave["opened_at"].is_null());
+    let invited = app.citizen("0202452222").await;
+    assert_eq!(
+        app.hold(&invited, slot).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    app.clock.advance(chrono::Duration::minutes(61));
+    let mut detail = Value::Null;
+    for _ in 0..100 {
+        detail = app
+            .get(&format!("/v1/waves/{}", wave["id"]), Some(&app.authority))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if detail["wave"]["opened_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(detail["wave"]["invited"], 2);
+    assert_eq!(app.hold(&invited, slot).await.status(), StatusCode::CREATED);
+}
