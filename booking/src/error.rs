@@ -26,6 +26,8 @@ pub enum BookingError {
     NotInvited,
     #[error("the hold has expired or does not exist")]
     HoldExpired,
+    #[error("this hold was confirmed already; see your bookings")]
+    HoldAlreadyConfirmed,
     #[error("the hold belongs to someone else")]
     HoldNotYours,
     #[error("already booked in this campaign")]
@@ -60,6 +62,7 @@ impl BookingError {
             SlotInPast => (StatusCode::CONFLICT, "slot_in_past"),
             NotInvited => (StatusCode::FORBIDDEN, "not_invited"),
             HoldExpired => (StatusCode::GONE, "hold_expired"),
+            HoldAlreadyConfirmed => (StatusCode::CONFLICT, "hold_already_confirmed"),
             HoldNotYours => (StatusCode::FORBIDDEN, "hold_not_yours"),
             AlreadyBooked => (StatusCode::CONFLICT, "already_booked"),
             BookingNotActive => (StatusCode::CONFLICT, "booking_not_active"),

@@ -125,8 +125,7 @@ pub struct ConfirmRequest {
 
 #[utoipa::path(post, path = "/v1/bookings", request_body = ConfirmRequest,
     responses((status = 201, body = BookingView, description = "booked"),
-        (status = 200, body = BookingView, description = "this hold was booked before (a retry)"),
-        (status = 409, body = service_kit::Problem, description = "slot_full, already_booked, ..."),
+        (status = 409, body = service_kit::Problem, description = "slot_full, already_booked, hold_already_confirmed, ..."),
         (status = 410, body = service_kit::Problem, description = "hold_expired"),
         (status = 403, body = service_kit::Problem, description = "hold_not_yours")),
     security(("bearer" = [])), tag = "citizen")]
@@ -146,13 +145,8 @@ pub async fn confirm(
         &scope(&svc, &who),
         &fp,
         || async {
-            let done = svc.confirm(&who, &body.hold_id).await?;
-            let status = if done.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok((status, to_json(&done.booking)?))
+            let booking = svc.confirm(&who, &body.hold_id).await?;
+            Ok((StatusCode::CREATED, to_json(&booking)?))
         },
     )
     .await
@@ -209,13 +203,8 @@ pub async fn move_booking(
         &scope(&svc, &who),
         &fp,
         || async {
-            let done = svc.move_booking(&who, id, &body.hold_id).await?;
-            let status = if done.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok((status, to_json(&done.booking)?))
+            let booking = svc.move_booking(&who, id, &body.hold_id).await?;
+            Ok((StatusCode::CREATED, to_json(&booking)?))
         },
     )
     .await

@@ -47,6 +47,7 @@ pub struct Catalog {
     pg: Pool,
     clock: Clock,
     current: Arc<RwLock<Arc<Snapshot>>>,
+    refreshed: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Catalog {
@@ -55,6 +56,7 @@ impl Catalog {
             pg,
             clock,
             current: Arc::default(),
+            refreshed: Arc::default(),
         }
     }
 
@@ -65,7 +67,24 @@ impl Catalog {
         }
     }
 
+    /// Refreshes unless that happened less than a second ago: for a lookup that missed,
+    /// so a flood of unknown ids cannot turn into a flood of database queries.
+    pub async fn refresh_if_stale(&self) -> Result<()> {
+        let recent = match self.refreshed.lock() {
+            Ok(g) => g.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)),
+            Err(_) => false,
+        };
+        if recent {
+            Ok(())
+        } else {
+            self.refresh().await
+        }
+    }
+
     pub async fn refresh(&self) -> Result<()> {
+        if let Ok(mut g) = self.refreshed.lock() {
+            *g = Some(std::time::Instant::now());
+        }
         let client = self.pg.get().await?;
         let campaigns = campaigns::list(&**client).await?;
         let mut site_rows = sites::all(&**client).await?;
@@ -252,7 +271,7 @@ impl Service {
         let snap = self.catalog.snapshot();
         if snap.site(site).is_none() {
             // The snapshot may lag a site created on another instance by a few seconds.
-            self.catalog.refresh().await?;
+            self.catalog.refresh_if_stale().await?;
         }
         let snap = self.catalog.snapshot();
         snap.site(site).ok_or(BookingError::NotFound("site"))?;

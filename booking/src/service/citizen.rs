@@ -23,12 +23,6 @@ pub struct HoldReceipt {
     pub remaining: i64,
 }
 
-/// The result of a confirm or move: the booking and whether this call made it.
-pub struct Confirmed {
-    pub booking: BookingView,
-    pub created: bool,
-}
-
 impl Service {
     /// Holds one place in a slot for the hold lifetime. A citizen has at most one live
     /// hold per campaign: a new hold gives the previous one back.
@@ -85,22 +79,21 @@ impl Service {
         }
     }
 
-    /// Checks that `hold` is live and the caller's; `Ok(None)` if it was already
-    /// confirmed by the caller (a retry), with that booking.
-    async fn check_hold(&self, who: &Acting, hold: &HoldId) -> Result<Option<BookingView>> {
+    /// Checks that `hold` is live and the caller's. A hold that was confirmed already
+    /// is refused with `HoldAlreadyConfirmed` (a retry with the same Idempotency-Key
+    /// gets the first answer instead, from the idempotency store).
+    async fn check_hold(&self, who: &Acting, hold: &HoldId) -> Result<()> {
         let owner = self.pseudonym(&who.cpr);
         match self.hot.hold_record(hold).await? {
             Some(HoldRecord { owner: o, .. }) if o != owner.as_str() => {
                 Err(BookingError::HoldNotYours)
             }
-            Some(HoldRecord { expires_ms, .. }) if expires_ms > self.clock.now_ms() => Ok(None),
+            Some(HoldRecord { expires_ms, .. }) if expires_ms > self.clock.now_ms() => Ok(()),
             _ => {
                 // Gone from Redis: maybe because this very hold was confirmed already.
                 let client = self.client().await?;
                 match bookings::by_hold(&**client, &hold.to_string()).await? {
-                    Some(b) if b.cpr == who.cpr.as_str() => {
-                        Ok(Some(bookings::view(&**client, b.id).await?))
-                    }
+                    Some(b) if b.cpr == who.cpr.as_str() => Err(BookingError::HoldAlreadyConfirmed),
                     Some(_) => Err(BookingError::HoldNotYours),
                     None => Err(BookingError::HoldExpired),
                 }
@@ -111,13 +104,8 @@ impl Service {
     /// Turns a live hold into a booking: one PostgreSQL transaction that takes the place
     /// (guarded: never past capacity), inserts the booking (unique: one active per
     /// campaign) and queues the confirmation letter.
-    pub async fn confirm(&self, who: &Acting, hold: &HoldId) -> Result<Confirmed> {
-        if let Some(existing) = self.check_hold(who, hold).await? {
-            return Ok(Confirmed {
-                booking: existing,
-                created: false,
-            });
-        }
+    pub async fn confirm(&self, who: &Acting, hold: &HoldId) -> Result<BookingView> {
+        self.check_hold(who, hold).await?;
         let now = self.clock.now();
         let id = BookingId::new();
         let mut client = self.client().await?;
@@ -151,17 +139,8 @@ impl Service {
                     .increment(1);
                 return Err(BookingError::AlreadyBooked);
             }
-            Err(InsertConflict::HoldUsed) => {
-                // A concurrent retry of this confirm won; answer as it did.
-                drop(tx);
-                return match bookings::by_hold(&**client, &hold_text).await? {
-                    Some(b) if b.cpr == who.cpr.as_str() => Ok(Confirmed {
-                        booking: bookings::view(&**client, b.id).await?,
-                        created: false,
-                    }),
-                    _ => Err(BookingError::HoldNotYours),
-                };
-            }
+            // A concurrent confirm of this hold won.
+            Err(InsertConflict::HoldUsed) => return Err(BookingError::HoldAlreadyConfirmed),
         }
         let letter = json!({
             "booking_id": id,
@@ -196,10 +175,7 @@ impl Service {
         {
             tracing::warn!(error = %e, "could not clear the citizen's hold pointer");
         }
-        Ok(Confirmed {
-            booking: bookings::view(&**client, id).await?,
-            created: true,
-        })
+        bookings::view(&**client, id).await
     }
 
     /// Tells Redis about a committed change. A failure here loses nothing: the booking is
@@ -268,13 +244,8 @@ impl Service {
         who: &Acting,
         id: BookingId,
         hold: &HoldId,
-    ) -> Result<Confirmed> {
-        if let Some(existing) = self.check_hold(who, hold).await? {
-            return Ok(Confirmed {
-                booking: existing,
-                created: false,
-            });
-        }
+    ) -> Result<BookingView> {
+        self.check_hold(who, hold).await?;
         let now = self.clock.now();
         let new_id = BookingId::new();
         let mut client = self.client().await?;
@@ -326,16 +297,7 @@ impl Service {
         match inserted {
             Ok(()) => {}
             Err(InsertConflict::AlreadyBooked) => return Err(BookingError::AlreadyBooked),
-            Err(InsertConflict::HoldUsed) => {
-                drop(tx);
-                return match bookings::by_hold(&**client, &hold_text).await? {
-                    Some(b) if b.cpr == who.cpr.as_str() => Ok(Confirmed {
-                        booking: bookings::view(&**client, b.id).await?,
-                        created: false,
-                    }),
-                    _ => Err(BookingError::HoldNotYours),
-                };
-            }
+            Err(InsertConflict::HoldUsed) => return Err(BookingError::HoldAlreadyConfirmed),
         }
         bookings::set_status(&tx, id, "moved", Some(new_id)).await?;
         let letter = json!({
@@ -373,10 +335,7 @@ impl Service {
         {
             tracing::warn!(error = %e, "could not clear the citizen's hold pointer");
         }
-        Ok(Confirmed {
-            booking: bookings::view(&**client, new_id).await?,
-            created: true,
-        })
+        bookings::view(&**client, new_id).await
     }
 
     /// The citizen's bookings. A helper's read is recorded for the citizen to see.

@@ -185,7 +185,7 @@ async fn killed_between_commit_and_redis_then_restarted() {
     assert_eq!(detail["booked"], 1);
     assert_eq!(detail["held"], 0, "the confirmed hold no longer counts");
 
-    // The client's retry gets the booking it made; nobody else gets the place.
+    // The client's retry learns the hold was confirmed; nobody else gets the place.
     let citizen = token(&http, &base, json!({"role": "citizen", "cpr": me})).await;
     let r = http
         .post(format!("{base}/v1/bookings"))
@@ -194,7 +194,20 @@ async fn killed_between_commit_and_redis_then_restarted() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "hold_already_confirmed");
+    let mine: Value = http
+        .get(format!("{base}/v1/me/bookings"))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["status"], "active");
     let other = token(&http, &base, json!({"role": "citizen", "cpr": cpr(2)})).await;
     let r = http
         .post(format!("{base}/v1/holds"))

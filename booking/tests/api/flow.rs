@@ -34,11 +34,10 @@ async fn hold_confirm_list_cancel() {
         (Some(1), Some(0))
     );
 
-    // Confirming the same hold again answers with the same booking and books nothing.
+    // Confirming the same hold again is refused and books nothing.
     let r = app.confirm(&me, hold["hold_id"].as_str().unwrap()).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let again: Value = r.json().await.unwrap();
-    assert_eq!(again["id"], booking["id"]);
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(problem_code(r).await, "hold_already_confirmed");
     assert_eq!(app.slot(slots[0]).await["booked"], 1);
 
     let mine: Value = app
