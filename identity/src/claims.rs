@@ -34,6 +34,8 @@ pub(crate) struct IssuedClaims<'a> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct ReceivedClaims {
     pub sub: String,
+    /// Seconds since the epoch; checked by the JWT library, kept to bound the cache.
+    pub exp: u64,
     pub role: Role,
     #[serde(default)]
     pub act: Option<Actor>,

@@ -518,3 +518,20 @@ mod never_panics {
         }
     }
 }
+
+#[tokio::test]
+async fn a_verified_token_is_remembered_but_its_tampered_twin_is_not() {
+    let idp = dev_idp();
+    let verifier = verifier_for(&idp);
+    let token = idp.issue(&citizen(CPR)).unwrap();
+    let first = verifier.verify(&token).await.unwrap();
+    let second = verifier.verify(&token).await.unwrap();
+    assert_eq!(first, second);
+    // The cache is keyed by the whole token: a changed payload with the remembered
+    // token's signature still fails the signature check.
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut payload = unb64(parts[1]);
+    payload["sub"] = OTHER_CPR.into();
+    let tampered = format!("{}.{}.{}", parts[0], b64(&payload), parts[2]);
+    assert_invalid(verifier.verify(&tampered).await, InvalidToken::BadSignature);
+}
