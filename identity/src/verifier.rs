@@ -91,9 +91,11 @@ pub enum VerifierConfigError {
 /// ES256 verify costs about 100 µs; this lookup about 1 µs). Keyed by the token's
 /// SHA-256; an entry lives until the token's `exp` and at most `MAX_CACHE_AGE`, so a key
 /// withdrawn from the JWKS stops working within that time. Failures are never cached.
+type CacheShard =
+    std::sync::Mutex<std::collections::HashMap<[u8; 32], (Principal, std::time::Instant)>>;
+
 struct VerifiedCache {
-    shards:
-        Vec<std::sync::Mutex<std::collections::HashMap<[u8; 32], (Principal, std::time::Instant)>>>,
+    shards: Vec<CacheShard>,
 }
 
 const CACHE_SHARDS: usize = 16;
