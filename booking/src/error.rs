@@ -8,6 +8,8 @@ use service_kit::Problem;
 pub enum BookingError {
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("a campaign with this code exists already")]
@@ -53,6 +55,7 @@ impl BookingError {
         use BookingError::*;
         let (status, code) = match self {
             Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             DuplicateCampaign => (StatusCode::CONFLICT, "duplicate_campaign"),
             UnknownCampaign(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_campaign"),

@@ -216,3 +216,10 @@ pub async fn my_bookings(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
     let who = Acting::from(who);
     Ok(HttpResponse::Ok().json(svc.my_bookings(&who).await?))
 }
+
+#[utoipa::path(get, path = "/v1/me/audit", responses((status = 200, body = Vec<crate::store::AuditEntry>,
+    description = "who has looked at or changed my data, newest first")),
+    security(("bearer" = [])), tag = "citizen")]
+pub async fn my_audit(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
+    Ok(HttpResponse::Ok().json(svc.my_audit(&Acting::from(who)).await?))
+}

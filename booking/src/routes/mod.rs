@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/bookings/{id}", web::delete().to(citizen::cancel))
             .route("/bookings/{id}/move", web::post().to(citizen::move_booking))
             .route("/me/bookings", web::get().to(citizen::my_bookings))
+            .route("/me/audit", web::get().to(citizen::my_audit))
             .route(
                 "/me/eligibility",
                 web::get().to(eligibility::my_eligibility),
@@ -103,6 +104,7 @@ impl Modify for BearerAuth {
         citizen::cancel,
         citizen::move_booking,
         citizen::my_bookings,
+        citizen::my_audit,
         eligibility::import_population,
         eligibility::create_cohort,
         eligibility::list_cohorts,

@@ -358,6 +358,19 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Who has looked at or changed the citizen's data. Only the citizen themself may
+    /// read it (a helper reading it would itself need recording, and is refused).
+    pub async fn my_audit(&self, who: &Acting) -> Result<Vec<store::AuditEntry>> {
+        if who.helper.is_some() {
+            return Err(BookingError::Forbidden(
+                "only the citizen can read who has looked at their data",
+            ));
+        }
+        Ok(store::audit_of(&**self.client().await?, who.cpr.as_str()).await?)
+    }
+}
+
 fn outcome_label<T>(r: &Result<T>) -> &'static str {
     match r {
         Ok(_) => "held",

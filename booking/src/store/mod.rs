@@ -65,3 +65,34 @@ pub async fn audit(
     .await?;
     Ok(())
 }
+
+/// One line of "who has looked at or changed my data".
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// `helper`, `authority`, `site`.
+    pub actor_role: String,
+    pub actor_id: String,
+    pub action: String,
+}
+
+/// The audit trail about one citizen, newest first.
+pub async fn audit_of(
+    c: &impl tokio_postgres::GenericClient,
+    subject_cpr: &str,
+) -> Result<Vec<AuditEntry>, tokio_postgres::Error> {
+    Ok(c.query(
+        "SELECT at, actor_role, actor_id, action FROM audit_log WHERE subject_cpr = $1
+         ORDER BY at DESC, id DESC LIMIT 500",
+        &[&subject_cpr],
+    )
+    .await?
+    .iter()
+    .map(|r| AuditEntry {
+        at: r.get(0),
+        actor_role: r.get(1),
+        actor_id: r.get(2),
+        action: r.get(3),
+    })
+    .collect())
+}

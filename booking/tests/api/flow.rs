@@ -396,6 +396,19 @@ async fn a_helper_books_for_a_citizen_and_it_is_recorded() {
         .await
         .unwrap();
     let actions: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    // The citizen sees both lines; the helper may not read them.
+    let seen: Value = app
+        .get("/v1/me/audit", Some(&citizen))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen.as_array().unwrap().len(), 2);
+    assert_eq!(seen[0]["actor_id"], "kommune-751-worker-12");
+    assert_eq!(
+        app.get("/v1/me/audit", Some(&helper)).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         actions,
         [
