@@ -1,0 +1,353 @@
+//! PostgreSQL: every SQL statement of the notifier. The outbox is a queue claimed with
+//! `FOR UPDATE SKIP LOCKED`; a claim is a lease (`next_attempt_at` moves into the
+//! future), so a worker that dies gives its rows back when the lease runs out. "Now"
+//! comes from the caller's clock, never from `now()`.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Pool;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::{Citizen, Language, PostChannel, Site};
+use crate::error::StoreError;
+
+/// An outbox row claimed for delivery.
+#[derive(Debug, Clone)]
+pub struct ClaimedRow {
+    pub id: Uuid,
+    pub kind: String,
+    /// Raw as stored; parsed into a `Cpr` before use.
+    pub cpr: String,
+    pub payload: Value,
+    /// Including this attempt.
+    pub attempts: i32,
+    pub wave_id: Option<i64>,
+}
+
+/// Claims up to `limit` due rows and leases them until `now + lease_seconds`.
+pub async fn claim(
+    pool: &Pool,
+    now: DateTime<Utc>,
+    limit: i64,
+    lease_seconds: f64,
+) -> Result<Vec<ClaimedRow>, StoreError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "UPDATE outbox o
+                SET attempts = o.attempts + 1,
+                    next_attempt_at = $1 + make_interval(secs => $3)
+               FROM (SELECT id FROM outbox
+                      WHERE status = 'queued' AND next_attempt_at <= $1
+                      ORDER BY next_attempt_at
+                      LIMIT $2
+                      FOR UPDATE SKIP LOCKED) due
+              WHERE o.id = due.id
+          RETURNING o.id, o.kind, o.cpr, o.payload, o.attempts, o.wave_id",
+            &[&now, &limit, &lease_seconds],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ClaimedRow {
+            id: r.get(0),
+            kind: r.get(1),
+            cpr: r.get(2),
+            payload: r.get(3),
+            attempts: r.get(4),
+            wave_id: r.get(5),
+        })
+        .collect())
+}
+
+/// A letter to mark delivered.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub id: Uuid,
+    pub channel: &'static str,
+    pub nemsms_sent: bool,
+}
+
+/// Marks letters delivered in one statement. `next_attempt_at` returns to `now` so that
+/// a row put back to `queued` by hand is due at once (and the gateway's idempotency
+/// keeps it a single letter).
+pub async fn mark_delivered(
+    pool: &Pool,
+    letters: &[Delivered],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if letters.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = letters.iter().map(|d| d.id).collect();
+    let channels: Vec<&str> = letters.iter().map(|d| d.channel).collect();
+    let sms: Vec<bool> = letters.iter().map(|d| d.nemsms_sent).collect();
+    let client = pool.get().await?;
+    client
+        .execute(
+            "UPDATE outbox o
+                SET status = 'delivered', channel = d.channel, delivered_at = $4,
+                    next_attempt_at = $4, last_error = NULL,
+                    nemsms_sent_at = CASE WHEN d.sms THEN COALESCE(o.nemsms_sent_at, $4)
+                                          ELSE o.nemsms_sent_at END
+               FROM unnest($1::uuid[], $2::text[], $3::bool[]) AS d(id, channel, sms)
+              WHERE o.id = d.id AND o.status = 'queued'",
+            &[&ids, &channels, &sms, &now],
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn schedule_retry(
+    pool: &Pool,
+    id: Uuid,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "UPDATE outbox SET next_attempt_at = $2, last_error = $3
+              WHERE id = $1 AND status = 'queued'",
+            &[&id, &at, &reason],
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn dead_letter(pool: &Pool, id: Uuid, reason: &str) -> Result<(), StoreError> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "UPDATE outbox SET status = 'dead', last_error = $2
+              WHERE id = $1 AND status = 'queued'",
+            &[&id, &reason],
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn citizen(pool: &Pool, cpr: &str) -> Result<Option<Citizen>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT given_name, family_name, address, postcode, city, digital_post, nemsms, language
+               FROM citizens WHERE cpr = $1",
+            &[&cpr],
+        )
+        .await?;
+    Ok(row.map(|r| Citizen {
+        given_name: r.get(0),
+        family_name: r.get(1),
+        address: r.get(2),
+        postcode: r.get(3),
+        city: r.get(4),
+        channel: if r.get::<_, &str>(5) == "exempt" {
+            PostChannel::Paper
+        } else {
+            PostChannel::Digital
+        },
+        nemsms: r.get(6),
+        language: Language::from_code(r.get(7)),
+    }))
+}
+
+pub async fn site(pool: &Pool, id: i64) -> Result<Option<Site>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT name, address, postcode FROM sites WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    Ok(row.map(|r| Site {
+        name: r.get(0),
+        address: r.get(1),
+        postcode: r.get(2),
+    }))
+}
+
+pub async fn campaign_name(pool: &Pool, id: i64) -> Result<Option<String>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt("SELECT name FROM campaigns WHERE id = $1", &[&id])
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// The print batch a letter was put in earlier, if any.
+pub async fn print_batch_of(pool: &Pool, id: Uuid) -> Result<Option<Uuid>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT batch_id FROM print_letters WHERE outbox_id = $1",
+            &[&id],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Records that these letters go into `batch_id` (before the batch is written).
+pub async fn assign_print_batch(
+    pool: &Pool,
+    batch_id: Uuid,
+    letters: &[(Uuid, u32)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    for (id, pages) in letters {
+        let pages = i32::try_from(*pages).unwrap_or(i32::MAX);
+        tx.execute(
+            "INSERT INTO print_letters (outbox_id, batch_id, pages, assigned_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (outbox_id) DO UPDATE
+                SET batch_id = EXCLUDED.batch_id, pages = EXCLUDED.pages,
+                    assigned_at = EXCLUDED.assigned_at",
+            &[id, &batch_id, &pages, &now],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Letters waiting to be sent (the queue-depth gauge).
+pub async fn queue_depth(pool: &Pool) -> Result<i64, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_one("SELECT count(*) FROM outbox WHERE status = 'queued'", &[])
+        .await?;
+    Ok(row.get(0))
+}
+
+/// One reminder per invitation older than `invited_before` whose citizen has not booked
+/// (no active or attended booking in the campaign). The reminder row and `reminded_at`
+/// are written in one statement, so each citizen gets exactly one reminder even with
+/// several workers sweeping at once (`SKIP LOCKED` plus the `reminded_at IS NULL` test).
+pub async fn sweep_reminders(
+    pool: &Pool,
+    now: DateTime<Utc>,
+    invited_before: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let client = pool.get().await?;
+    let n = client
+        .execute(
+            "WITH due AS (
+                SELECT i.campaign_id, i.cpr, i.wave_id
+                  FROM invitations i
+                 WHERE i.reminded_at IS NULL
+                   AND i.invited_at <= $2
+                   AND NOT EXISTS (
+                        SELECT 1 FROM bookings b
+                         WHERE b.campaign_id = i.campaign_id AND b.cpr = i.cpr
+                           AND b.status IN ('active', 'done'))
+                 ORDER BY i.invited_at
+                 LIMIT $3
+                 FOR UPDATE OF i SKIP LOCKED
+             ), marked AS (
+                UPDATE invitations i SET reminded_at = $1
+                  FROM due
+                 WHERE i.campaign_id = due.campaign_id AND i.cpr = due.cpr
+                   AND i.reminded_at IS NULL
+             RETURNING i.campaign_id, i.cpr, i.wave_id
+             )
+             INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
+             SELECT gen_random_uuid(), 'reminder', m.cpr,
+                    jsonb_build_object('campaign_id', m.campaign_id, 'wave_id', m.wave_id),
+                    m.wave_id, $1, $1
+               FROM marked m",
+            &[&now, &invited_before, &limit],
+        )
+        .await?;
+    Ok(n)
+}
+
+/// Records that the citizen opened a letter (first time wins).
+pub async fn record_opened(pool: &Pool, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    let client = pool.get().await?;
+    let n = client
+        .execute(
+            "UPDATE outbox SET opened_at = $2 WHERE id = $1 AND opened_at IS NULL",
+            &[&id, &at],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// The authority's figures for one wave: its invitation letters by channel and outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WaveReport {
+    pub wave_id: i64,
+    /// Citizens the wave invited (`waves.invited`).
+    pub eligible: i64,
+    /// Invitation letters written for the wave.
+    pub letters: i64,
+    pub queued: i64,
+    pub delivered: i64,
+    pub digital_post: i64,
+    pub paper: i64,
+    pub nemsms: i64,
+    pub opened: i64,
+    /// Letters still queued after a failed attempt.
+    pub failing: i64,
+    pub dead: i64,
+    /// Invited citizens with an active or attended booking in the wave's campaign.
+    pub booked: i64,
+}
+
+pub async fn wave_report(pool: &Pool, wave_id: i64) -> Result<Option<WaveReport>, StoreError> {
+    let client = pool.get().await?;
+    let Some(wave) = client
+        .query_opt(
+            "SELECT invited, campaign_id FROM waves WHERE id = $1",
+            &[&wave_id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let eligible: i32 = wave.get(0);
+    let campaign_id: i64 = wave.get(1);
+    let r = client
+        .query_one(
+            "SELECT count(*),
+                    count(*) FILTER (WHERE status = 'queued'),
+                    count(*) FILTER (WHERE status = 'delivered'),
+                    count(*) FILTER (WHERE status = 'delivered' AND channel = 'digital_post'),
+                    count(*) FILTER (WHERE status = 'delivered' AND channel = 'paper'),
+                    count(*) FILTER (WHERE nemsms_sent_at IS NOT NULL),
+                    count(*) FILTER (WHERE opened_at IS NOT NULL),
+                    count(*) FILTER (WHERE status = 'queued' AND last_error IS NOT NULL),
+                    count(*) FILTER (WHERE status = 'dead')
+               FROM outbox WHERE wave_id = $1 AND kind = 'invitation'",
+            &[&wave_id],
+        )
+        .await?;
+    let booked: i64 = client
+        .query_one(
+            "SELECT count(*) FROM invitations i
+              WHERE i.wave_id = $1
+                AND EXISTS (SELECT 1 FROM bookings b
+                             WHERE b.campaign_id = $2 AND b.cpr = i.cpr
+                               AND b.status IN ('active', 'done'))",
+            &[&wave_id, &campaign_id],
+        )
+        .await?
+        .get(0);
+    Ok(Some(WaveReport {
+        wave_id,
+        eligible: i64::from(eligible),
+        letters: r.get(0),
+        queued: r.get(1),
+        delivered: r.get(2),
+        digital_post: r.get(3),
+        paper: r.get(4),
+        nemsms: r.get(5),
+        opened: r.get(6),
+        failing: r.get(7),
+        dead: r.get(8),
+        booked,
+    }))
+}
