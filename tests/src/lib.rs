@@ -1,1 +1,3 @@
-//! End-to-end tests across the services live here as they are built.
+//! End-to-end tests across the services live in `tests/e2e/`: they start the booking
+//! service, the notifier worker and the Digital Post simulator together against real
+//! PostgreSQL and Redis.

@@ -1,0 +1,3 @@
+//! Journeys across services, against real PostgreSQL and Redis.
+
+mod journeys;
