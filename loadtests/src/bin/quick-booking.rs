@@ -48,6 +48,8 @@ async fn main() -> anyhow::Result<()> {
     let day = chrono::Local::now().date_naive()
         + chrono::Duration::days(1 + (rand::random::<u8>() % 10) as i64);
 
+    // Fresh synthetic citizens on every run, so earlier runs' bookings do not refuse them.
+    let salt: u64 = rand::random::<u64>() % 60_000_000;
     let counts = Arc::new(Counts::default());
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let workers = (0..concurrency).map(|w| {
@@ -60,7 +62,7 @@ async fn main() -> anyhow::Result<()> {
             while Instant::now() < deadline {
                 n += 1;
                 // A fresh synthetic citizen per booking (born 1950-1999, 7th digit 0-3).
-                let id = (w as u64) * 1_000_000 + n;
+                let id = salt + (w as u64) * 100_000 + n;
                 let cpr = format!(
                     "{:02}{:02}{:02}{:04}",
                     1 + id % 28,
