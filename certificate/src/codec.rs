@@ -7,7 +7,7 @@
 //! inside a QR code stays a typed error). Pure: no I/O.
 
 use ciborium::value::Value;
-use coset::{iana, AsCborValue, CoseSign1, Label, RegisteredLabelWithPrivate};
+use coset::{iana, AsCborValue, CoseSign1, RegisteredLabelWithPrivate};
 
 /// The context identifier of an EU DCC (hcert §5: "HC1:").
 pub const PREFIX: &str = "HC1:";
@@ -431,15 +431,6 @@ pub fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
                     .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
-    }
-}
-
-/// Reads a header label as an integer, for diagnostics.
-#[must_use]
-pub fn label_to_string(label: &Label) -> String {
-    match label {
-        Label::Int(i) => i.to_string(),
-        Label::Text(t) => t.clone(),
     }
 }
 

@@ -146,11 +146,16 @@ pub fn generate(
     let mut dscs = Vec::new();
     for types in groups {
         let key = SigningKey::random(&mut rng);
-        let label = types
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("+");
+        // No '+' or ',' in the label: they are RDN separators in the name syntax.
+        let label = if types.len() == CertificateType::ALL.len() {
+            "all types".to_owned()
+        } else {
+            types
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let subject = Name::from_str(&format!(
             "CN=DCC development DSC {label},O=Development,C={country}"
         ))

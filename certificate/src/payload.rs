@@ -104,8 +104,9 @@ pub enum PayloadError {
     Json(#[from] serde_json::Error),
 }
 
-/// Surname(s) and forename(s), with their ICAO 9303 transliterations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Surname(s) and forename(s), with their ICAO 9303 transliterations. When read from
+/// JSON without `fnt`/`gnt`, they are derived from `fn`/`gn`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonName {
     /// Surname(s) as written.
     #[serde(rename = "fn", skip_serializing_if = "Option::is_none", default)]
@@ -119,6 +120,47 @@ pub struct PersonName {
     /// Forename(s) transliterated.
     #[serde(rename = "gnt", skip_serializing_if = "Option::is_none", default)]
     given_mrz: Option<String>,
+}
+
+/// The JSON shape of a name, with the transliterations optional.
+#[derive(Deserialize)]
+struct NameWire {
+    #[serde(rename = "fn", default)]
+    family: Option<String>,
+    #[serde(rename = "fnt", default)]
+    family_mrz: Option<String>,
+    #[serde(rename = "gn", default)]
+    given: Option<String>,
+    #[serde(rename = "gnt", default)]
+    given_mrz: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for PersonName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let w = NameWire::deserialize(d)?;
+        let derive = |written: &Option<String>| {
+            written
+                .as_deref()
+                .map(translit::transliterate)
+                .transpose()
+                .map_err(D::Error::custom)
+        };
+        let family_mrz = match w.family_mrz {
+            Some(t) => t,
+            None => derive(&w.family)?.ok_or_else(|| D::Error::missing_field("fnt"))?,
+        };
+        let given_mrz = match w.given_mrz {
+            Some(t) => Some(t),
+            None => derive(&w.given)?,
+        };
+        Ok(Self {
+            family: w.family,
+            family_mrz,
+            given: w.given,
+            given_mrz,
+        })
+    }
 }
 
 impl PersonName {
@@ -512,6 +554,15 @@ mod tests {
         let mut bad_fnt = doc;
         bad_fnt["nam"]["fnt"] = json!("aeroe");
         assert!(Hcert::from_json(&bad_fnt).is_err());
+    }
+
+    #[test]
+    fn missing_transliterations_are_derived() {
+        let n: PersonName =
+            serde_json::from_value(json!({"fn": "Ærø", "gn": "Søren Åge"})).unwrap();
+        assert_eq!(n.family_mrz(), "AEROE");
+        assert_eq!(n.given_mrz(), Some("SOEREN<AAGE"));
+        assert!(serde_json::from_value::<PersonName>(json!({"gn": "X"})).is_err());
     }
 
     #[test]

@@ -371,6 +371,10 @@ pub struct Verifier<'a> {
     rules: &'a [certlogic::rules::Rule],
     country: String,
     max_inflated: usize,
+    /// Reusable rule data contexts (see `rule_context`).
+    rule_contexts: std::sync::Mutex<Vec<serde_json::Value>>,
+    /// Reusable inflaters.
+    inflaters: std::sync::Mutex<Vec<Inflater>>,
 }
 
 impl<'a> Verifier<'a> {
@@ -386,6 +390,8 @@ impl<'a> Verifier<'a> {
             rules: &[],
             country: country.to_owned(),
             max_inflated: codec::DEFAULT_MAX_INFLATED,
+            rule_contexts: std::sync::Mutex::new(Vec::new()),
+            inflaters: std::sync::Mutex::new(Vec::new()),
         }
     }
     /// Adds schema validation.
@@ -398,6 +404,8 @@ impl<'a> Verifier<'a> {
     #[must_use]
     pub fn with_value_sets(mut self, value_sets: &'a ValueSets) -> Self {
         self.value_sets = Some(value_sets);
+        // Contexts built with the previous value sets must not be reused.
+        self.rule_contexts = std::sync::Mutex::new(Vec::new());
         self
     }
     /// Adds a revocation list.
@@ -417,6 +425,7 @@ impl<'a> Verifier<'a> {
     #[must_use]
     pub fn with_max_inflated(mut self, bytes: usize) -> Self {
         self.max_inflated = bytes;
+        self.inflaters = std::sync::Mutex::new(Vec::new());
         self
     }
 
@@ -444,7 +453,18 @@ impl<'a> Verifier<'a> {
                 return report;
             }
         };
-        let cose_bytes = match Inflater::new(self.max_inflated).inflate(&compressed) {
+        // Reuse inflaters: allocating zlib state per certificate shows up in the profile.
+        let mut inflater = self
+            .inflaters
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_else(|| Inflater::new(self.max_inflated));
+        let inflated = inflater.inflate(&compressed);
+        if let Ok(mut pool) = self.inflaters.lock() {
+            pool.push(inflater);
+        }
+        let cose_bytes = match inflated {
             Ok(b) => {
                 report.inflate = Step::Passed(());
                 b
@@ -481,13 +501,6 @@ impl<'a> Verifier<'a> {
         };
         let ts = |t: Option<i64>| t.and_then(|s| Utc.timestamp_opt(s, 0).single());
         let kid_b64 = message.kid().map(|k| KeyId::from_bytes(k).to_base64());
-        report.decoded = Some(Decoded {
-            issuer: cwt.issuer.clone(),
-            issued_at: ts(cwt.issued_at),
-            expires_at: ts(cwt.expires_at),
-            kid: kid_b64.clone(),
-            dcc: cwt.dcc.clone(),
-        });
 
         // kid and signature
         let signer = match message.kid() {
@@ -556,35 +569,92 @@ impl<'a> Verifier<'a> {
                 }
             }
         };
-        report.rules = self.run_rules(&cwt, kid_b64, clock);
+        let (rules, cwt) = self.run_rules(cwt, kid_b64.clone(), clock);
+        report.rules = rules;
+        report.decoded = Some(Decoded {
+            issuer: cwt.issuer,
+            issued_at: ts(cwt.issued_at),
+            expires_at: ts(cwt.expires_at),
+            kid: kid_b64,
+            dcc: cwt.dcc,
+        });
         report
     }
 
+    /// A `{payload, external}` data context whose `external.valueSets` is already filled:
+    /// reused across verifications so the value sets are converted to JSON once, not per
+    /// certificate and rule (certlogic reads the context without copying it).
+    fn rule_context(&self) -> serde_json::Value {
+        let pooled = self
+            .rule_contexts
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop());
+        pooled.unwrap_or_else(|| {
+            let sets = self
+                .value_sets
+                .map(ValueSets::to_certlogic)
+                .unwrap_or_default();
+            serde_json::json!({ "payload": null, "external": { "valueSets": sets } })
+        })
+    }
+
+    /// Runs the business rules; takes the CWT and hands it back so the payload can sit in
+    /// the rule context without being copied.
     fn run_rules(
         &self,
-        cwt: &Cwt,
+        mut cwt: Cwt,
         kid: Option<String>,
         clock: DateTime<Utc>,
-    ) -> Step<usize, RulesError> {
-        use certlogic::rules::{ExternalParams, RuleType};
+    ) -> (Step<usize, RulesError>, Cwt) {
+        use certlogic::rules::ExternalParams;
         if self.rules.is_empty() {
-            return Step::NotRun(NotRun::NotConfigured);
+            return (Step::NotRun(NotRun::NotConfigured), cwt);
         }
         let Some(group) = schema::exactly_one_group(&cwt.dcc) else {
-            return Step::NotRun(NotRun::EarlierStepFailed);
+            return (Step::NotRun(NotRun::EarlierStepFailed), cwt);
         };
         let issuer = cwt.issuer.clone().unwrap_or_default();
+        // certlogic renders the scalar external parameters; the value sets come pooled.
         let mut external = ExternalParams::new(clock, self.country.clone());
-        external.value_sets = self
-            .value_sets
-            .map(ValueSets::to_certlogic)
-            .unwrap_or_default();
         external.exp = cwt
             .expires_at
             .and_then(|s| Utc.timestamp_opt(s, 0).single());
         external.iat = cwt.issued_at.and_then(|s| Utc.timestamp_opt(s, 0).single());
         external.issuer_country_code = issuer.clone();
         external.kid = kid;
+        let mut data = self.rule_context();
+        if let serde_json::Value::Object(root) = &mut data {
+            root.insert("payload".into(), std::mem::take(&mut cwt.dcc));
+            if let Some(serde_json::Value::Object(ext)) = root.get_mut("external") {
+                ext.retain(|k, _| k == "valueSets");
+                if let serde_json::Value::Object(scalars) = external.to_json() {
+                    for (k, v) in scalars {
+                        if k != "valueSets" {
+                            ext.insert(k, v);
+                        }
+                    }
+                }
+            }
+        }
+        let step = self.evaluate_rules(&data, group, &issuer, clock);
+        if let Some(payload) = data.get_mut("payload") {
+            cwt.dcc = std::mem::take(payload);
+        }
+        if let Ok(mut pool) = self.rule_contexts.lock() {
+            pool.push(data);
+        }
+        (step, cwt)
+    }
+
+    fn evaluate_rules(
+        &self,
+        data: &serde_json::Value,
+        group: &str,
+        issuer: &str,
+        clock: DateTime<Utc>,
+    ) -> Step<usize, RulesError> {
+        use certlogic::rules::RuleType;
         let mut passed = 0;
         let mut failures = Vec::new();
         for rule in self.rules {
@@ -592,7 +662,7 @@ impl<'a> Verifier<'a> {
             // invalidation rules only bind certificates of their own issuing country.
             let relevant_country = match rule.rule_type {
                 RuleType::Acceptance => true,
-                RuleType::Invalidation => rule.country.eq_ignore_ascii_case(&issuer),
+                RuleType::Invalidation => rule.country.eq_ignore_ascii_case(issuer),
             };
             if !relevant_country || !rule.applies_to(group, clock) {
                 continue;
@@ -602,17 +672,28 @@ impl<'a> Verifier<'a> {
                 .iter()
                 .find(|d| d.lang.eq_ignore_ascii_case("en"))
                 .map(|d| d.desc.clone());
-            match rule.evaluate(&external, &cwt.dcc) {
+            // `Rule::evaluate` semantics (engine check, boolean result), on the shared context.
+            let outcome = if rule.engine.eq_ignore_ascii_case("CERTLOGIC") {
+                certlogic::evaluate(&rule.logic, data)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| match v {
+                        serde_json::Value::Bool(b) => Ok(b),
+                        other => Err(format!("rule gave a non-boolean result {other}")),
+                    })
+            } else {
+                Err(format!("engine {:?} is not CERTLOGIC", rule.engine))
+            };
+            match outcome {
                 Ok(true) => passed += 1,
                 Ok(false) => failures.push(RuleFailure {
                     identifier: rule.identifier.clone(),
                     description,
                     error: None,
                 }),
-                Err(e) => failures.push(RuleFailure {
+                Err(error) => failures.push(RuleFailure {
                     identifier: rule.identifier.clone(),
                     description,
-                    error: Some(e.to_string()),
+                    error: Some(error),
                 }),
             }
         }

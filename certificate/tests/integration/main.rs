@@ -1,5 +1,6 @@
 //! Integration tests of the certificate crate (one binary, several modules).
 
+mod cli;
 mod common;
 mod conformance;
 mod pipeline;
