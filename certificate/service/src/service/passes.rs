@@ -1,0 +1,358 @@
+//! Passes for a citizen, issued from the registers only: which passes the registers
+//! support now, issuing one as an EU DCC, and fetching the current one. A helper acting
+//! for the citizen is recorded in the audit log for every read and every issue.
+
+use certificate::issue::Claims;
+use certificate::payload::{DateOfBirth, Entry, Hcert, PersonName, Recovery, Test, Vaccination};
+use certificate::uvci::Uvci;
+use chrono::{DateTime, Utc};
+use identity::CitizenAccess;
+use serde::Serialize;
+use serde_json::json;
+use tokio_postgres::GenericClient;
+
+use super::Service;
+use crate::domain::passes::{
+    recovery_window, test_window, vaccination_window, PassType, RecoveryDates, Window,
+};
+use crate::error::{PassError, Result};
+use crate::store::passes::{self as store, NewPass, StoredPass};
+use crate::store::registers::{self, StoredTest, StoredVaccination};
+
+/// What a pass would be made from.
+#[derive(Debug, Clone)]
+enum Source {
+    Vaccination(StoredVaccination, Window),
+    Test(StoredTest, Window),
+    Recovery(StoredTest, Window, RecoveryDates),
+}
+
+impl Source {
+    fn record_id(&self) -> i64 {
+        match self {
+            Source::Vaccination(v, _) => v.id,
+            Source::Test(t, _) | Source::Recovery(t, _, _) => t.id,
+        }
+    }
+
+    fn window(&self) -> Window {
+        match self {
+            Source::Vaccination(_, w) | Source::Test(_, w) | Source::Recovery(_, w, _) => *w,
+        }
+    }
+
+    /// What the citizen sees about the record (no CPR).
+    fn details(&self) -> serde_json::Value {
+        match self {
+            Source::Vaccination(v, _) => json!({
+                "dose_number": v.dose_number, "total_doses": v.total_doses,
+                "date": v.date, "product": v.product, "country": v.country,
+            }),
+            Source::Test(t, _) => json!({
+                "test_type": t.test_type, "result": t.result, "sample_time": t.sample_time,
+                "test_centre": t.test_centre, "country": t.country,
+            }),
+            Source::Recovery(t, _, d) => json!({
+                "first_positive": d.first_positive, "valid_from": d.valid_from,
+                "valid_until": d.valid_until, "country": t.country,
+            }),
+        }
+    }
+}
+
+/// A pass the registers support now.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassOffer {
+    #[serde(rename = "type")]
+    pub pass_type: PassType,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub details: serde_json::Value,
+    /// The UVCI of a live pass already issued from the same record, if any.
+    pub current_uvci: Option<String>,
+}
+
+/// An issued pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassView {
+    pub uvci: String,
+    #[serde(rename = "type")]
+    pub pass_type: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The `HC1:` text (only in answers about one pass).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hc1: Option<String>,
+}
+
+impl PassView {
+    fn of(p: StoredPass, with_hc1: bool) -> Self {
+        Self {
+            uvci: p.uvci,
+            pass_type: p.pass_type,
+            issued_at: p.issued_at,
+            expires_at: p.expires_at,
+            revoked_at: p.revoked_at,
+            hc1: with_hc1.then_some(p.hc1),
+        }
+    }
+}
+
+/// `GET /v1/me/passes`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PassOverview {
+    pub available: Vec<PassOffer>,
+    pub issued: Vec<PassView>,
+}
+
+impl Service {
+    async fn source(
+        &self,
+        c: &impl GenericClient,
+        cpr: &str,
+        pass_type: PassType,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Source>> {
+        let rules = self.pass_settings();
+        let source = match pass_type {
+            PassType::Vaccination => registers::latest_vaccination(c, cpr)
+                .await?
+                .map(|v| Source::Vaccination(v, vaccination_window(rules, now))),
+            PassType::Test => registers::latest_test(c, cpr).await?.and_then(|t| {
+                test_window(rules, &t.result, t.sample_time).map(|w| Source::Test(t, w))
+            }),
+            PassType::Recovery => registers::latest_test_with(
+                c,
+                cpr,
+                &rules.positive_result,
+                &rules.recovery_test_types,
+            )
+            .await?
+            .and_then(|t| {
+                recovery_window(rules, &t.test_type, &t.result, t.sample_time)
+                    .map(|(w, d)| Source::Recovery(t, w, d))
+            }),
+        };
+        Ok(source.filter(|s| s.window().contains(now)))
+    }
+
+    /// Which passes the registers support now, and the passes issued so far.
+    pub async fn overview(&self, who: &CitizenAccess) -> Result<PassOverview> {
+        let now = self.now();
+        let cpr = who.cpr.as_str();
+        let mut client = self.pg().get().await?;
+        let tx = client.transaction().await?;
+        let issued = store::of_person(&*tx, cpr).await?;
+        let mut available = Vec::new();
+        for pass_type in PassType::ALL {
+            if let Some(source) = self.source(&*tx, cpr, pass_type, now).await? {
+                let w = source.window();
+                available.push(PassOffer {
+                    pass_type,
+                    valid_from: w.valid_from,
+                    valid_until: w.valid_until,
+                    details: source.details(),
+                    current_uvci: issued
+                        .iter()
+                        .find(|p| {
+                            p.pass_type == pass_type.as_str()
+                                && p.source_record == source.record_id()
+                                && p.revoked_at.is_none()
+                                && p.expires_at > now
+                        })
+                        .map(|p| p.uvci.clone()),
+                });
+            }
+        }
+        audit_helper(&tx, who, "passes.list", json!({})).await?;
+        tx.commit().await?;
+        Ok(PassOverview {
+            available,
+            issued: issued.into_iter().map(|p| PassView::of(p, false)).collect(),
+        })
+    }
+
+    /// Issues a pass of `pass_type` from the registers; a live pass from the same record
+    /// is returned instead of a new one (`false`: nothing was issued).
+    pub async fn issue(
+        &self,
+        who: &CitizenAccess,
+        pass_type: PassType,
+    ) -> Result<(bool, PassView)> {
+        let now = self.now();
+        let cpr = who.cpr.as_str();
+        let mut client = self.pg().get().await?;
+        let tx = client.transaction().await?;
+        let source = self
+            .source(&*tx, cpr, pass_type, now)
+            .await?
+            .ok_or(PassError::NoPassAvailable(pass_type))?;
+        if let Some(existing) = store::current(&*tx, cpr, pass_type.as_str(), now).await? {
+            if existing.source_record == source.record_id() {
+                audit_helper(&tx, who, "passes.read", json!({"type": pass_type.as_str()})).await?;
+                tx.commit().await?;
+                return Ok((false, PassView::of(existing, true)));
+            }
+        }
+        let (given, family, _) = registers::citizen_name(&*tx, cpr)
+            .await?
+            .ok_or(PassError::NotInPopulationRegister)?;
+        let settings = self.pass_settings();
+        let uvci = Uvci::new(
+            &settings.country,
+            &format!(
+                "{}/{}",
+                pass_type.uvci_letter(),
+                uuid::Uuid::new_v4()
+                    .simple()
+                    .to_string()
+                    .to_ascii_uppercase()
+            ),
+        )
+        .map_err(|e| PassError::Internal(anyhow::anyhow!("UVCI: {e}")))?
+        .to_string();
+        let entry = entry(&source, &uvci, &settings.country, &settings.issuer_name);
+        let name = PersonName::new(&family, Some(&given))
+            .map_err(|e| PassError::Internal(anyhow::anyhow!("name: {e}")))?;
+        let hcert = Hcert::new(name, DateOfBirth::from(who.cpr.birth_date()), entry);
+        let window = source.window();
+        // A pass must not outlive the certificate that signed it.
+        let expires_at = window
+            .valid_until
+            .timestamp()
+            .min(self.signer().not_after());
+        if expires_at <= now.timestamp() {
+            return Err(PassError::Internal(anyhow::anyhow!(
+                "the Document Signer Certificate has expired"
+            )));
+        }
+        let claims = Claims {
+            issuer: settings.country.clone(),
+            issued_at: now.timestamp(),
+            expires_at,
+        };
+        let started = std::time::Instant::now();
+        let signed = self
+            .signer()
+            .sign(&hcert, &claims)
+            .map_err(|e| PassError::Internal(e.into()))?;
+        metrics::histogram!("pass_signing_seconds").record(started.elapsed().as_secs_f64());
+        let kid = self.signer().kid().to_base64();
+        let issued_at = DateTime::from_timestamp(claims.issued_at, 0).unwrap_or(now);
+        let expires_at =
+            DateTime::from_timestamp(claims.expires_at, 0).unwrap_or(window.valid_until);
+        let hc1 = signed.hc1.into_string();
+        store::insert(
+            &tx,
+            &NewPass {
+                uvci: &uvci,
+                cpr,
+                pass_type: pass_type.as_str(),
+                source_register: pass_type.source_register(),
+                source_record: source.record_id(),
+                kid: &kid,
+                hc1: &hc1,
+                uci_hash: signed.hashes.uci.as_ref().map_or(&[][..], |h| &h[..]),
+                country_uci_hash: signed
+                    .hashes
+                    .country_code_uci
+                    .as_ref()
+                    .map_or(&[][..], |h| &h[..]),
+                signature_hash: &signed.hashes.signature,
+                issued_by_helper: who.helper.as_deref(),
+                issued_at,
+                expires_at,
+            },
+        )
+        .await?;
+        audit_helper(
+            &tx,
+            who,
+            "passes.issue",
+            json!({"type": pass_type.as_str()}),
+        )
+        .await?;
+        tx.commit().await?;
+        metrics::counter!("passes_issued_total", "type" => pass_type.as_str()).increment(1);
+        Ok((
+            true,
+            PassView {
+                uvci,
+                pass_type: pass_type.as_str().to_owned(),
+                issued_at,
+                expires_at,
+                revoked_at: None,
+                hc1: Some(hc1),
+            },
+        ))
+    }
+
+    /// The live pass of a type (not revoked, not expired).
+    pub async fn current_pass(&self, who: &CitizenAccess, pass_type: PassType) -> Result<PassView> {
+        let mut client = self.pg().get().await?;
+        let tx = client.transaction().await?;
+        let pass = store::current(&*tx, who.cpr.as_str(), pass_type.as_str(), self.now())
+            .await?
+            .ok_or(PassError::NotFound("pass"))?;
+        audit_helper(&tx, who, "passes.read", json!({"type": pass_type.as_str()})).await?;
+        tx.commit().await?;
+        Ok(PassView::of(pass, true))
+    }
+}
+
+fn entry(source: &Source, uvci: &str, country: &str, issuer: &str) -> Entry {
+    match source {
+        Source::Vaccination(v, _) => Entry::Vaccination(Vaccination {
+            tg: v.disease.clone(),
+            vp: v.vaccine.clone(),
+            mp: v.product.clone(),
+            ma: v.manufacturer.clone(),
+            // The schema allows 1..=9 and the register's CHECK holds it there.
+            dn: u8::try_from(v.dose_number).unwrap_or(1),
+            sd: u8::try_from(v.total_doses).unwrap_or(1),
+            dt: v.date,
+            co: v.country.clone(),
+            is: issuer.to_owned(),
+            ci: uvci.to_owned(),
+        }),
+        Source::Test(t, _) => Entry::Test(Test {
+            tg: t.disease.clone(),
+            tt: t.test_type.clone(),
+            nm: t.test_name.clone(),
+            ma: t.manufacturer.clone(),
+            sc: t.sample_time,
+            tr: t.result.clone(),
+            tc: Some(t.test_centre.clone()),
+            co: t.country.clone(),
+            is: issuer.to_owned(),
+            ci: uvci.to_owned(),
+        }),
+        Source::Recovery(t, _, d) => Entry::Recovery(Recovery {
+            tg: t.disease.clone(),
+            fr: d.first_positive,
+            co: if t.country.is_empty() {
+                country.to_owned()
+            } else {
+                t.country.clone()
+            },
+            is: issuer.to_owned(),
+            df: d.valid_from,
+            du: d.valid_until,
+            ci: uvci.to_owned(),
+        }),
+    }
+}
+
+/// Records in the audit log that a helper acted on the citizen's data.
+async fn audit_helper(
+    tx: &tokio_postgres::Transaction<'_>,
+    who: &CitizenAccess,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    if let Some(helper) = &who.helper {
+        booking::store::audit(tx, who.cpr.as_str(), "helper", helper, action, &detail).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Black-box tests of the pass service: the real service on a free port against a fresh
+//! PostgreSQL database, development signing keys generated per test.
+
+mod bulk;
+mod helpers;
+mod passes;
+mod registers;
+mod verifier;
