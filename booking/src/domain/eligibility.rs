@@ -24,6 +24,19 @@ pub struct AgeRange {
     pub on: NaiveDate,
 }
 
+/// "Dose N given at least D days ago" from the vaccination register: the citizen's latest
+/// active vaccination record is dose `dose`, given at least `days_ago` days before the
+/// day the cohort is counted (the preview's day, or the day the wave opens). Someone
+/// who already had a later dose is not in the cohort: it is the cohort for the next dose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriorDose {
+    /// Dose number, 1-9.
+    pub dose: u8,
+    /// At least this many days ago (0-3650).
+    pub days_ago: u32,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Criteria {
@@ -38,6 +51,9 @@ pub struct Criteria {
     /// Any of these regions (1081-1085).
     #[serde(default)]
     pub regions: Vec<u16>,
+    /// Latest dose N, given at least D days ago.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_dose: Option<PriorDose>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +68,10 @@ pub enum CriteriaError {
     UnknownRegion(u16),
     #[error("priority group names are 1-64 characters of a-z, 0-9 and '-'")]
     BadGroup,
+    #[error("prior_dose.dose must be 1-9")]
+    DoseNumber,
+    #[error("prior_dose.days_ago must be 0-3650")]
+    DoseDays,
 }
 
 /// The checked condition, ready for SQL: each field `None` means "no restriction".
@@ -63,6 +83,8 @@ pub struct Condition {
     pub born_after: Option<NaiveDate>,
     pub priority_groups: Option<Vec<String>>,
     pub municipalities: Option<Vec<i16>>,
+    /// Latest active vaccination is this dose, given on or before this day.
+    pub latest_dose: Option<(i16, NaiveDate)>,
 }
 
 /// `date` minus `years`, with 29 February becoming 28 February in common years.
@@ -74,11 +96,14 @@ fn years_before(date: NaiveDate, years: u32) -> NaiveDate {
 }
 
 impl Criteria {
-    pub fn condition(&self) -> Result<Condition, CriteriaError> {
+    /// The checked condition, counted on `today` (local date): "days ago" criteria are
+    /// relative to it.
+    pub fn condition(&self, today: NaiveDate) -> Result<Condition, CriteriaError> {
         if self.age.is_none()
             && self.priority_groups.is_empty()
             && self.municipalities.is_empty()
             && self.regions.is_empty()
+            && self.prior_dose.is_none()
         {
             return Err(CriteriaError::Empty);
         }
@@ -117,7 +142,21 @@ impl Criteria {
         }
         codes.sort_unstable();
         codes.dedup();
+        let latest_dose = match &self.prior_dose {
+            None => None,
+            Some(p) => {
+                if !(1..=9).contains(&p.dose) {
+                    return Err(CriteriaError::DoseNumber);
+                }
+                if p.days_ago > 3650 {
+                    return Err(CriteriaError::DoseDays);
+                }
+                let given_by = today - chrono::Days::new(u64::from(p.days_ago));
+                Some((i16::from(p.dose), given_by))
+            }
+        };
         Ok(Condition {
+            latest_dose,
             born_on_or_before: before,
             born_after: after,
             priority_groups: (!self.priority_groups.is_empty())
@@ -145,7 +184,7 @@ mod tests {
             }),
             ..Criteria::default()
         }
-        .condition()
+        .condition(d("2026-12-01"))
         .unwrap();
         // 65 on the day: born 1961-12-01 or earlier.
         assert_eq!(c.born_on_or_before, Some(d("1961-12-01")));
@@ -163,9 +202,24 @@ mod tests {
             }),
             ..Criteria::default()
         }
-        .condition()
+        .condition(d("2026-12-01"))
         .unwrap();
         assert_eq!(c.born_on_or_before, Some(d("2027-02-28")));
+    }
+
+    #[test]
+    fn prior_dose_alone_is_a_cohort_counted_back_from_today() {
+        let c = Criteria {
+            prior_dose: Some(PriorDose {
+                dose: 2,
+                days_ago: 150,
+            }),
+            ..Criteria::default()
+        }
+        .condition(d("2026-12-01"))
+        .unwrap();
+        assert_eq!(c.latest_dose, Some((2, d("2026-07-04"))));
+        assert_eq!(c.born_on_or_before, None);
     }
 
     #[test]
@@ -174,24 +228,30 @@ mod tests {
             regions: vec![1081],
             ..Criteria::default()
         }
-        .condition()
+        .condition(d("2026-12-01"))
         .unwrap();
         assert_eq!(c.municipalities.unwrap().len(), 11);
     }
 
     #[test]
     fn bad_criteria() {
-        assert_eq!(Criteria::default().condition(), Err(CriteriaError::Empty));
+        assert_eq!(
+            Criteria::default().condition(d("2026-12-01")),
+            Err(CriteriaError::Empty)
+        );
         let c = Criteria {
             regions: vec![1],
             ..Criteria::default()
         };
-        assert_eq!(c.condition(), Err(CriteriaError::UnknownRegion(1)));
+        assert_eq!(
+            c.condition(d("2026-12-01")),
+            Err(CriteriaError::UnknownRegion(1))
+        );
         let c = Criteria {
             priority_groups: vec!["Care Home".into()],
             ..Criteria::default()
         };
-        assert_eq!(c.condition(), Err(CriteriaError::BadGroup));
+        assert_eq!(c.condition(d("2026-12-01")), Err(CriteriaError::BadGroup));
         let c = Criteria {
             age: Some(AgeRange {
                 min: Some(70),
@@ -200,7 +260,22 @@ mod tests {
             }),
             ..Criteria::default()
         };
-        assert_eq!(c.condition(), Err(CriteriaError::AgeRange));
+        assert_eq!(c.condition(d("2026-12-01")), Err(CriteriaError::AgeRange));
+        for (dose, days_ago, err) in [
+            (0, 10, CriteriaError::DoseNumber),
+            (10, 10, CriteriaError::DoseNumber),
+            (2, 4000, CriteriaError::DoseDays),
+        ] {
+            let c = Criteria {
+                prior_dose: Some(PriorDose { dose, days_ago }),
+                ..Criteria::default()
+            };
+            assert_eq!(c.condition(d("2026-12-01")), Err(err));
+        }
+        assert!(
+            serde_json::from_str::<Criteria>(r#"{"prior_dose":{"dose":2}}"#).is_err(),
+            "days_ago is required"
+        );
         assert!(
             serde_json::from_str::<Criteria>(r#"{"age":{"min":1,"on":"2026-01-01"},"x":1}"#)
                 .is_err()

@@ -99,10 +99,14 @@ impl Service {
         Ok(n)
     }
 
+    /// The local (Copenhagen) date that "days ago" criteria count back from.
+    fn today(&self) -> chrono::NaiveDate {
+        crate::domain::slotgen::local_date(self.clock.now())
+    }
+
     /// Loads `count` synthetic citizens (reproducible for a seed).
     pub async fn generate_population(&self, count: usize, seed: u64) -> Result<u64> {
-        let today = crate::domain::slotgen::local_date(self.clock.now());
-        let mut generator = Generator::new(seed, today);
+        let mut generator = Generator::new(seed, self.today());
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let n = population::load(&tx, (0..count).map(|_| generator.next_citizen())).await?;
@@ -118,7 +122,7 @@ impl Service {
             ));
         }
         new.criteria
-            .condition()
+            .condition(self.today())
             .map_err(|e| BookingError::Invalid(e.to_string()))?;
         waves::insert_cohort(&**self.client().await?, name, &new.criteria).await
     }
@@ -130,7 +134,7 @@ impl Service {
     /// How many citizens the criteria select now.
     pub async fn preview(&self, criteria: &Criteria) -> Result<i64> {
         let cond = criteria
-            .condition()
+            .condition(self.today())
             .map_err(|e| BookingError::Invalid(e.to_string()))?;
         waves::count_eligible(&**self.client().await?, &cond).await
     }
@@ -183,7 +187,7 @@ impl Service {
         let cohort = waves::cohort(&*tx, wave.cohort_id).await?;
         let cond = cohort
             .criteria
-            .condition()
+            .condition(self.today())
             .map_err(|e| BookingError::Invalid(e.to_string()))?;
         let started = std::time::Instant::now();
         let invited = waves::open(&tx, &wave, &cond, self.clock.now()).await?;

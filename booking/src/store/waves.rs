@@ -43,6 +43,21 @@ fn condition_sql(c: &Condition, first: usize) -> (String, Vec<Param>) {
             &mut params,
         );
     }
+    if let Some((dose, given_by)) = c.latest_dose {
+        // Two parameters: `?` is replaced by one number, so number them here.
+        params.push(Box::new(dose));
+        let n = first + params.len() - 1;
+        params.push(Box::new(given_by));
+        let d = n + 1;
+        parts.push(format!(
+            "EXISTS (SELECT 1 FROM register_vaccinations v
+                     WHERE v.cpr = citizens.cpr AND v.status = 'active'
+                       AND v.dose_number = ${n} AND v.vaccinated_on <= ${d})
+             AND NOT EXISTS (SELECT 1 FROM register_vaccinations v
+                     WHERE v.cpr = citizens.cpr AND v.status = 'active'
+                       AND v.dose_number > ${n})"
+        ));
+    }
     if parts.is_empty() {
         parts.push("false".into());
     }
@@ -308,12 +323,25 @@ pub async fn invited_campaigns(c: &impl GenericClient, cpr: &str) -> Result<Vec<
 /// Per-wave figures for the authority: letters by state and channel, and uptake.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WaveFigures {
+    /// Citizens this wave invited (those invited to the campaign by an earlier wave
+    /// keep that invitation and are not counted again).
     pub invited: i64,
+    /// Letters not sent yet (including those being retried).
     pub queued: i64,
     pub delivered: i64,
-    pub opened: i64,
-    pub failed: i64,
+    /// Delivered to Digital Post.
+    pub digital_post: i64,
+    /// Delivered into a paper print batch.
     pub paper: i64,
+    /// Extra NemSMS notices sent.
+    pub nemsms: i64,
+    /// Opened in Digital Post.
+    pub opened: i64,
+    /// Still queued after a failed attempt.
+    pub retrying: i64,
+    /// Dead-lettered: given up after the last attempt, with the reason kept.
+    pub failed: i64,
+    /// Invited citizens with an active or attended booking in the campaign.
     pub booked: i64,
 }
 
@@ -324,9 +352,12 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
                (SELECT count(*) FROM invitations WHERE wave_id = $1),
                count(*) FILTER (WHERE status = 'queued'),
                count(*) FILTER (WHERE status = 'delivered'),
-               count(*) FILTER (WHERE opened_at IS NOT NULL),
-               count(*) FILTER (WHERE status = 'dead'),
+               count(*) FILTER (WHERE status = 'delivered' AND channel = 'digital_post'),
                count(*) FILTER (WHERE status = 'delivered' AND channel = 'paper'),
+               count(*) FILTER (WHERE nemsms_sent_at IS NOT NULL),
+               count(*) FILTER (WHERE opened_at IS NOT NULL),
+               count(*) FILTER (WHERE status = 'queued' AND last_error IS NOT NULL),
+               count(*) FILTER (WHERE status = 'dead'),
                (SELECT count(*) FROM invitations i JOIN bookings b
                   ON b.cpr = i.cpr AND b.campaign_id = i.campaign_id AND b.status IN ('active', 'done')
                 WHERE i.wave_id = $1)
@@ -338,9 +369,12 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
         invited: r.get(0),
         queued: r.get(1),
         delivered: r.get(2),
-        opened: r.get(3),
-        failed: r.get(4),
-        paper: r.get(5),
-        booked: r.get(6),
+        digital_post: r.get(3),
+        paper: r.get(4),
+        nemsms: r.get(5),
+        opened: r.get(6),
+        retrying: r.get(7),
+        failed: r.get(8),
+        booked: r.get(9),
     })
 }

@@ -278,3 +278,126 @@ async fn a_scheduled_wave_opens_on_time() {
     assert_eq!(detail["wave"]["invited"], 2);
     assert_eq!(app.hold(&invited, slot).await.status(), StatusCode::CREATED);
 }
+
+/// Writes a vaccination into the register the way the pass service does (only the
+/// columns the cohort rule reads matter here).
+async fn vaccinated(app: &TestApp, cpr: &str, dose: i16, days_ago: i64, status: &str) {
+    let on = chrono::Utc::now().date_naive() - chrono::Duration::days(days_ago);
+    let record_id = format!("{cpr}-{dose}");
+    app.pg()
+        .await
+        .execute(
+            "INSERT INTO register_vaccinations (sender, sender_record_id, cpr, disease, vaccine,
+                 product, manufacturer, dose_number, total_doses, vaccinated_on, country,
+                 content_hash, status)
+             VALUES ('site-1', $1, $2, '840539006', 'J07BX03', 'EU/1/20/1528', 'ORG-100030215',
+                     $3, 2, $4, 'DK', '\\x00', $5)",
+            &[&record_id, &cpr, &dose, &on, &status],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_cohort_by_prior_dose_counts_the_latest_dose_on_the_opening_day() {
+    let app = spawn_app().await;
+    import(&app, &PEOPLE).await;
+    // Dose 2 long enough ago: in the cohort.
+    vaccinated(&app, "0101401111", 1, 230, "active").await;
+    vaccinated(&app, "0101401111", 2, 200, "active").await;
+    // Dose 2 too recently: not yet (but 10 days from now it is).
+    vaccinated(&app, "0202452222", 2, 145, "active").await;
+    // Already had dose 3: not in the cohort for it.
+    vaccinated(&app, "0303503333", 2, 300, "active").await;
+    vaccinated(&app, "0303503333", 3, 30, "active").await;
+    // The only dose 2 was entered in error.
+    vaccinated(&app, "0404904444", 2, 300, "entered_in_error").await;
+    // 0505953555 has no vaccination.
+
+    let rule = json!({"prior_dose": {"dose": 2, "days_ago": 150}});
+    let count = |criteria: Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .post("/v1/cohorts/preview", &app.authority, criteria)
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()["count"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(count(rule.clone()).await, 1);
+    let on = chrono::Utc::now().date_naive();
+    assert_eq!(
+        count(json!({"prior_dose": {"dose": 2, "days_ago": 150}, "age": {"max": 50, "on": on}}))
+            .await,
+        0,
+        "criteria combine with AND"
+    );
+    assert_eq!(
+        count(json!({"prior_dose": {"dose": 3, "days_ago": 0}})).await,
+        1
+    );
+
+    for bad in [
+        json!({"prior_dose": {"dose": 0, "days_ago": 10}}),
+        json!({"prior_dose": {"dose": 2, "days_ago": 99999}}),
+        json!({"prior_dose": {"dose": 2}}),
+        json!({"prior_dose": {"dose": 2, "days_ago": -1}}),
+    ] {
+        let r = app.post("/v1/cohorts/preview", &app.authority, bad).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+
+    // A wave scheduled ten days ahead counts on the day it opens.
+    app.create_campaign("covid-dose-3", "invitation").await;
+    let cohort: Value = app
+        .post(
+            "/v1/cohorts",
+            &app.authority,
+            json!({"name": "dose 3", "criteria": rule}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let opens_at = chrono::Utc::now() + chrono::Duration::days(10);
+    let wave: Value = app
+        .post(
+            "/v1/waves",
+            &app.authority,
+            json!({"cohort_id": cohort["id"], "campaign": "covid-dose-3", "opens_at": opens_at}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.clock
+        .advance(chrono::Duration::days(10) + chrono::Duration::minutes(1));
+    let mut detail = Value::Null;
+    for _ in 0..100 {
+        detail = app
+            .get(&format!("/v1/waves/{}", wave["id"]), Some(&app.authority))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if detail["wave"]["opened_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(detail["wave"]["invited"], 2);
+    let invited: Vec<String> = app
+        .pg()
+        .await
+        .query(
+            "SELECT cpr FROM invitations WHERE wave_id = $1 ORDER BY cpr",
+            &[&wave["id"].as_i64().unwrap()],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(invited, ["0101401111", "0202452222"]);
+}
