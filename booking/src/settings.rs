@@ -30,6 +30,9 @@ pub struct BookingSettings {
     pub pseudonym_secret: String,
     /// How long an idempotent response is remembered.
     pub idempotency_seconds: u32,
+    /// Opening a wave splits its cohort into this many parts, each inserted by its own
+    /// transaction on its own connection at once (1-64; keep it below the pool size).
+    pub wave_open_parts: u8,
 }
 
 impl Default for BookingSettings {
@@ -41,6 +44,7 @@ impl Default for BookingSettings {
             catalog_refresh_seconds: 5,
             pseudonym_secret: "dev-only-pseudonym-secret-change-me".into(),
             idempotency_seconds: 86_400,
+            wave_open_parts: 4,
         }
     }
 }

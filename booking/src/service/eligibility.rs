@@ -179,6 +179,11 @@ impl Service {
         self.open_locked(tx, wave).await
     }
 
+    /// Opens a wave whose row `tx` holds locked: the cohort's parts are invited at once,
+    /// each in its own transaction (invitations and letters together), then the wave is
+    /// marked opened. A crash part-way leaves the wave unopened with some parts
+    /// committed; the next attempt (the due-wave timer) invites only those still
+    /// missing, and the start-up reload puts every committed invitation into the gate.
     async fn open_locked(
         &self,
         tx: deadpool_postgres::Transaction<'_>,
@@ -190,22 +195,61 @@ impl Service {
             .condition(self.today())
             .map_err(|e| BookingError::Invalid(e.to_string()))?;
         let started = std::time::Instant::now();
-        let invited = waves::open(&tx, &wave, &cond, self.clock.now()).await?;
+        let now = self.clock.now();
+        let parts = self.settings().wave_open_parts.clamp(1, 64);
+        let interrupted = waves::invited_by(&*tx, wave.id).await? > 0;
+        let opened = futures::future::try_join_all(
+            (0..parts)
+                .filter_map(|i| waves::Part::new(i, parts))
+                .map(|part| self.open_part(&wave, &cond, part, now)),
+        )
+        .await?;
+        let invited = waves::mark_opened(&tx, &wave, now).await?;
         tx.commit().await?;
-        let entries: Vec<(String, i64)> = invited
-            .iter()
-            .filter_map(|c| identity::Cpr::parse(c).ok())
-            .map(|c| (self.pseudonym(&c).as_str().to_owned(), wave.campaign_id))
-            .collect();
-        self.hot.invite(&entries).await?;
-        metrics::counter!("booking_invitations_total").increment(invited.len() as u64);
+        if interrupted {
+            // An earlier attempt committed parts but may have died before their gate
+            // was written (and its process may never restart to reload it).
+            let all = waves::wave_invitations(&**self.client().await?, wave.id).await?;
+            self.gate(&all, wave.campaign_id).await?;
+        }
+        metrics::counter!("booking_invitations_total")
+            .increment(opened.iter().sum::<usize>() as u64);
         tracing::info!(
             wave = wave.id,
-            invited = invited.len(),
+            invited,
+            parts,
             ms = started.elapsed().as_millis() as u64,
             "wave opened"
         );
         waves::wave(&**self.client().await?, wave.id).await
+    }
+
+    /// One part of an opening: PostgreSQL commits first, then the gate lets them in.
+    async fn open_part(
+        &self,
+        wave: &Wave,
+        cond: &crate::domain::eligibility::Condition,
+        part: waves::Part,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let invited = waves::open_part(&tx, wave, cond, part, now).await?;
+        tx.commit().await?;
+        drop(client);
+        self.gate(&invited, wave.campaign_id).await?;
+        Ok(invited.len())
+    }
+
+    /// Lets these citizens hold slots of the campaign (Redis, by pseudonym).
+    async fn gate(&self, cprs: &[String], campaign: i64) -> Result<()> {
+        let entries: Vec<(String, i64)> = cprs
+            .iter()
+            .filter_map(|c| identity::Cpr::parse(c).ok())
+            .map(|c| (self.pseudonym(&c).as_str().to_owned(), campaign))
+            .collect();
+        self.hot.invite(&entries).await?;
+        Ok(())
     }
 
     /// Opens every wave whose time has come (run on a timer; safe on many instances).

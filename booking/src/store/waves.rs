@@ -210,7 +210,7 @@ pub async fn lock_due(
         .query_opt(
             &format!(
                 "SELECT {WAVE_COLS} FROM waves WHERE opened_at IS NULL AND closed_at IS NULL
-                 AND opens_at <= $1 ORDER BY opens_at LIMIT 1 FOR UPDATE SKIP LOCKED"
+                 AND opens_at <= $1 ORDER BY opens_at LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
             ),
             &[&now],
         )
@@ -221,7 +221,9 @@ pub async fn lock_due(
 
 pub async fn lock_wave(tx: &tokio_postgres::Transaction<'_>, id: i64) -> Result<Wave> {
     tx.query_opt(
-        &format!("SELECT {WAVE_COLS} FROM waves WHERE id = $1 FOR UPDATE"),
+        // NO KEY UPDATE: the parts' inserts check their foreign key to this row with
+        // KEY SHARE, which FOR UPDATE would block.
+        &format!("SELECT {WAVE_COLS} FROM waves WHERE id = $1 FOR NO KEY UPDATE"),
         &[&id],
     )
     .await?
@@ -230,30 +232,69 @@ pub async fn lock_wave(tx: &tokio_postgres::Transaction<'_>, id: i64) -> Result<
     .ok_or(BookingError::NotFound("wave"))
 }
 
-/// Invites every eligible citizen not invited to this campaign before, queues their
-/// letters, and marks the wave opened. Returns the CPR numbers invited now.
-pub async fn open(
+/// One part of a cohort: the citizens whose `hashtext(cpr)` falls in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    index: i32,
+    of: i32,
+}
+
+impl Part {
+    /// Part `index` of `of` (1 to 64 parts; `index < of`).
+    pub fn new(index: u8, of: u8) -> Option<Self> {
+        ((1..=64).contains(&of) && index < of).then_some(Self {
+            index: i32::from(index),
+            of: i32::from(of),
+        })
+    }
+}
+
+/// Invites every eligible citizen of one part not invited to this campaign before and
+/// queues their letters, in the caller's transaction. Returns the CPR numbers invited.
+///
+/// Rows go in CPR order and the letters get time-ordered ids (UUID version 7: the
+/// opening's millisecond, then the wave, a per-opening salt, the part and the row
+/// number), so both primary keys grow at their right edge instead of taking a million
+/// random index inserts. A re-run after a crash invites only those still missing:
+/// `ON CONFLICT DO NOTHING`, and only new invitations get a letter.
+pub async fn open_part(
     tx: &tokio_postgres::Transaction<'_>,
     wave: &Wave,
     cond: &Condition,
+    part: Part,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let (sql, mut params) = condition_sql(cond, 4);
-    let mut all: Vec<Param> = vec![Box::new(wave.campaign_id), Box::new(wave.id), Box::new(now)];
+    let (sql, mut params) = condition_sql(cond, 6);
+    let mut all: Vec<Param> = vec![
+        Box::new(wave.campaign_id),
+        Box::new(wave.id),
+        Box::new(now),
+        Box::new(part.of),
+        Box::new(part.index),
+    ];
     all.append(&mut params);
     let rows = tx
         .query(
             &format!(
                 "WITH invited AS (
                      INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
-                     SELECT $1, cpr, $2, $3 FROM citizens WHERE {sql}
+                     SELECT $1, cpr, $2, $3 FROM citizens
+                      WHERE ({sql}) AND abs(hashtext(cpr) % $4) = $5
+                      ORDER BY cpr
                      ON CONFLICT (campaign_id, cpr) DO NOTHING
                      RETURNING cpr
+                 ), numbered AS (
+                     SELECT cpr, row_number() OVER () AS n FROM invited
                  ), letters AS (
                      INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
-                     SELECT gen_random_uuid(), 'invitation', cpr,
+                     SELECT (lpad(to_hex((extract(epoch FROM $3::timestamptz) * 1000)::bigint), 12, '0')
+                             || '7' || lpad(to_hex($2::bigint & 4095), 3, '0')
+                             || to_hex((-9223372036854775808)::bigint
+                                       | ((SELECT (random() * 16383)::bigint) << 48)
+                                       | ($5::bigint << 40) | n))::uuid,
+                            'invitation', cpr,
                             jsonb_build_object('wave_id', $2::bigint, 'campaign_id', $1::bigint), $2, $3, $3
-                     FROM invited
+                     FROM numbered
                      RETURNING cpr
                  )
                  SELECT cpr FROM letters"
@@ -261,10 +302,41 @@ pub async fn open(
             &refs(&all),
         )
         .await?;
-    let invited: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// How many citizens a wave has invited so far.
+pub async fn invited_by(c: &impl GenericClient, wave: i64) -> Result<i64> {
+    Ok(c.query_one(
+        "SELECT count(*) FROM invitations WHERE wave_id = $1",
+        &[&wave],
+    )
+    .await?
+    .get(0))
+}
+
+/// The CPR numbers a wave invited.
+pub async fn wave_invitations(c: &impl GenericClient, wave: i64) -> Result<Vec<String>> {
+    Ok(
+        c.query("SELECT cpr FROM invitations WHERE wave_id = $1", &[&wave])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+    )
+}
+
+/// Marks the wave opened with the number of citizens it invited (all parts, and any
+/// earlier interrupted attempt).
+pub async fn mark_opened(
+    tx: &tokio_postgres::Transaction<'_>,
+    wave: &Wave,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let invited = invited_by(tx, wave.id).await?;
     tx.execute(
         "UPDATE waves SET opened_at = $2, invited = $3 WHERE id = $1",
-        &[&wave.id, &now, &(invited.len() as i32)],
+        &[&wave.id, &now, &(invited as i32)],
     )
     .await?;
     Ok(invited)

@@ -401,3 +401,97 @@ async fn a_cohort_by_prior_dose_counts_the_latest_dose_on_the_opening_day() {
         .collect();
     assert_eq!(invited, ["0101401111", "0202452222"]);
 }
+
+#[tokio::test]
+async fn an_opening_interrupted_after_one_part_completes_exactly_once() {
+    let app = spawn_app().await;
+    import(&app, &PEOPLE).await;
+    app.create_campaign("covid-dose-1", "invitation").await;
+    let on = chrono::Utc::now().date_naive();
+    let criteria = json!({"age": {"min": 0, "on": on}});
+    let cohort: Value = app
+        .post(
+            "/v1/cohorts",
+            &app.authority,
+            json!({"name": "alle", "criteria": criteria}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let opens_at = chrono::Utc::now() + chrono::Duration::hours(1);
+    let wave: Value = app
+        .post(
+            "/v1/waves",
+            &app.authority,
+            json!({"cohort_id": cohort["id"], "campaign": "covid-dose-1", "opens_at": opens_at}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let wave_id = wave["id"].as_i64().unwrap();
+
+    // A process commits one part of four, then dies before marking the wave opened.
+    let mut pg = app.pg().await;
+    let stored = booking::store::waves::wave(&pg, wave_id).await.unwrap();
+    let cond = serde_json::from_value::<booking::domain::eligibility::Criteria>(criteria)
+        .unwrap()
+        .condition(on)
+        .unwrap();
+    let mut first = Vec::new();
+    for index in 0..4 {
+        let tx = pg.transaction().await.unwrap();
+        let part = booking::store::waves::Part::new(index, 4).unwrap();
+        let invited =
+            booking::store::waves::open_part(&tx, &stored, &cond, part, chrono::Utc::now())
+                .await
+                .unwrap();
+        if !invited.is_empty() {
+            tx.commit().await.unwrap();
+            first = invited;
+            break;
+        }
+    }
+    assert!(!first.is_empty() && first.len() < PEOPLE.len());
+
+    // The timer opens it: the rest are invited, nobody twice, one letter each.
+    app.clock.advance(chrono::Duration::minutes(61));
+    let mut detail = Value::Null;
+    for _ in 0..100 {
+        detail = app
+            .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if detail["wave"]["opened_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(detail["wave"]["invited"], PEOPLE.len());
+    let letters = pg
+        .query(
+            "SELECT cpr, id FROM outbox WHERE wave_id = $1 AND kind = 'invitation' ORDER BY cpr",
+            &[&wave_id],
+        )
+        .await
+        .unwrap();
+    let cprs: Vec<String> = letters.iter().map(|r| r.get(0)).collect();
+    let mut expected: Vec<String> = PEOPLE.iter().map(|l| l[..10].to_owned()).collect();
+    expected.sort();
+    assert_eq!(cprs, expected, "one letter per citizen");
+    for r in &letters {
+        let id: uuid::Uuid = r.get(1);
+        assert_eq!(id.get_version_num(), 7, "time-ordered letter id {id}");
+    }
+    // Everyone invited may hold, including those of the interrupted part.
+    let site = app.create_site(&["covid-dose-1"]).await;
+    let slots = app.create_slots(site, "covid-dose-1", 1, 10).await;
+    let token = app.citizen(&first[0]).await;
+    assert_eq!(
+        app.hold(&token, slots[0]).await.status(),
+        StatusCode::CREATED
+    );
+}
