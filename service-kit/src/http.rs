@@ -171,9 +171,36 @@ pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(64 * 1024)
         .error_handler(|err, _req| {
-            let detail = err.to_string();
+            let detail = match &err {
+                actix_web::error::JsonPayloadError::Deserialize(e) => json_error_detail(e),
+                other => other.to_string(),
+            };
             Problem::new(StatusCode::BAD_REQUEST, "invalid_body", detail).into()
         })
+}
+
+/// serde's message without the offending value: "invalid type: integer `0101701234`,
+/// expected a string" would echo a CPR number sent as a number into the answer (and any
+/// log of it). Field names and the expected type stay; line and column point at it.
+pub fn json_error_detail(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let message = message.strip_suffix(at.as_str()).unwrap_or(&message);
+    let cleaned = ["invalid type: ", "invalid value: ", "invalid length "]
+        .iter()
+        .find_map(|prefix| {
+            let rest = message.strip_prefix(prefix)?;
+            let (found, expected) = rest.split_once(", expected ")?;
+            // Keep only the kind of value ("integer", "string"), never the value.
+            let kind = found.split([' ', '`', '"']).next().unwrap_or("value");
+            Some(format!("{prefix}{kind}, expected {expected}"))
+        })
+        .unwrap_or_else(|| message.to_owned());
+    if e.line() == 0 {
+        cleaned
+    } else {
+        format!("{cleaned}{at}")
+    }
 }
 
 /// Query-string errors as problem+json.
@@ -193,4 +220,40 @@ pub fn path_config() -> web::PathConfig {
 /// Fallback for unknown routes.
 pub async fn not_found() -> HttpResponse {
     Problem::new(StatusCode::NOT_FOUND, "not_found", "no such resource").to_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_error_detail;
+
+    fn detail<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
+        json_error_detail(&serde_json::from_str::<T>(json).unwrap_err())
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        cpr: String,
+        count: u8,
+    }
+
+    #[test]
+    fn json_errors_never_echo_the_value() {
+        let d = detail::<Body>(r#"{"cpr": 101701234, "count": 1}"#);
+        assert!(!d.contains("101701234"), "{d}");
+        assert!(
+            d.starts_with("invalid type: integer, expected a string at line 1"),
+            "{d}"
+        );
+        let d = detail::<Body>(r#"{"cpr": "0101701234", "count": "0101701234"}"#);
+        assert!(!d.contains("0101701234"), "{d}");
+        let d = detail::<Body>(r#"{"cpr": "x", "count": 4000}"#);
+        assert!(!d.contains("4000"), "{d}");
+        assert!(d.starts_with("invalid value: integer, expected u8"), "{d}");
+        // Field names are not personal data and help the caller.
+        assert!(detail::<Body>(r#"{"cpr": "x"}"#).contains("missing field `count`"));
+        assert!(detail::<Body>(r#"{"cpr": "x", "count": 1, "extra": 2}"#)
+            .contains("unknown field `extra`"));
+    }
 }
