@@ -387,3 +387,229 @@ async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
     // Every script and stylesheet is same-origin (no CDN).
     assert!(!html.contains("https://") && !html.contains("http://"));
 }
+
+/// Development keys whose DSC became valid ten days ago, so a pass can honestly be
+/// issued in the past and have expired since.
+fn keys_from_ten_days_ago() -> PathBuf {
+    use certificate::devkeys::{self, DscLayout};
+    let dir = std::env::temp_dir().join(format!("verifier-browser-keys-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("key dir");
+    let start = std::time::SystemTime::now() - std::time::Duration::from_secs(10 * 86_400);
+    let set = devkeys::generate("DK", DscLayout::OneForAll, start, 3650, 365).expect("dev keys");
+    let dsc = &set.dscs[0];
+    std::fs::write(dir.join("dsc-key.der"), &dsc.private_key_pkcs8).expect("write key");
+    std::fs::write(dir.join("dsc.der"), &dsc.certificate_der).expect("write dsc");
+    dir
+}
+
+async fn issued_pass(app: &TestApp, token: &str, kind: &str) -> (String, Vec<u8>) {
+    let r = app
+        .post(&format!("/v1/me/passes/{kind}"), token, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{kind} pass");
+    let pass: Value = r.json().await.expect("pass json");
+    let hc1 = pass["hc1"].as_str().expect("hc1").to_owned();
+    let r = app
+        .get(&format!("/v1/me/passes/{kind}/qr.png"), Some(token))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    (hc1, r.bytes().await.expect("png").to_vec())
+}
+
+#[tokio::test]
+async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    assert!(
+        chromium.exists(),
+        "Chromium is missing at /usr/bin/chromium: apt-get install chromium (./infra/setup does)"
+    );
+    assert!(
+        page_dir().join("node_modules/playwright-core").exists(),
+        "playwright-core is missing: run `npm ci` in certificate/service/verifier (./infra/setup does)"
+    );
+    let keys = keys_from_ten_days_ago();
+    let key_path = keys.join("dsc-key.der");
+    let dsc_path = keys.join("dsc.der");
+    let app = spawn_app_with(|s| {
+        s.signing.key_path = key_path.display().to_string();
+        s.signing.dsc_path = dsc_path.display().to_string();
+    })
+    .await;
+
+    // A valid vaccination pass.
+    app.add_citizen(CPR, "Søren", "Ærø").await;
+    let r = app
+        .post("/v1/register/vaccinations", &app.site, vaccination("v-1", CPR, 2))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let citizen = app.citizen(CPR).await;
+    let (valid_hc1, valid_png) = issued_pass(&app, &citizen, "vaccination").await;
+
+    // A pass revoked because its record was entered in error.
+    app.add_citizen(OTHER_CPR, "Anna", "Hansen").await;
+    let r = app
+        .post("/v1/register/vaccinations", &app.site, vaccination("v-2", OTHER_CPR, 1))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let other = app.citizen(OTHER_CPR).await;
+    let (revoked_hc1, revoked_png) = issued_pass(&app, &other, "vaccination").await;
+    let r = app.delete("/v1/register/vaccinations/v-2", &app.site).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // An expired test pass: the service's own test pass for this person, signed again with
+    // the service's key as issued four days ago and valid until yesterday.
+    let r = app
+        .post("/v1/register/tests", &app.site, negative_pcr("t-1", CPR))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (test_hc1, _) = issued_pass(&app, &citizen, "test").await;
+    let trust = app.trust_list().await;
+    let (revoked, _) = app.revocation_list().await;
+    let now = Utc::now();
+    let decoded = Verifier::new(&trust, "DK")
+        .verify(&test_hc1, now)
+        .decoded
+        .expect("test pass decodes");
+    let signer = certificate::sign::Es256Signer::from_pkcs8_der(
+        &std::fs::read(&key_path).expect("key"),
+        &std::fs::read(&dsc_path).expect("dsc"),
+    )
+    .expect("signer");
+    let mut issuer = certificate::issue::Issuer::new(signer);
+    let claims = certificate::issue::Claims {
+        issuer: "DK".into(),
+        issued_at: now.timestamp() - 4 * 86_400,
+        expires_at: now.timestamp() - 86_400,
+    };
+    let expired_hc1 = issuer
+        .issue_json(&decoded.dcc, &claims)
+        .expect("expired pass")
+        .into_string();
+    let expired_png = certificate::qr::render_png(&expired_hc1, certificate::qr::RenderOptions::default())
+        .expect("png");
+
+    // What dcc verify says about the three, so the page is held to the same verdicts.
+    let rust = |hc1: &str| {
+        Verifier::new(&trust, "DK")
+            .with_revocation(&revoked)
+            .verify(hc1, now)
+    };
+    assert!(rust(&valid_hc1).is_valid());
+    assert!(rust(&expired_hc1).expiry.failed());
+    assert!(rust(&revoked_hc1).revocation.failed());
+
+    let work = std::env::temp_dir().join(format!("verifier-browser-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&work).expect("work dir");
+    let mut camera = Vec::new();
+    for (id, png) in [
+        ("valid", &valid_png),
+        ("expired", &expired_png),
+        ("revoked", &revoked_png),
+    ] {
+        let path = work.join(format!("{id}.png"));
+        std::fs::write(&path, png).expect("png file");
+        camera.push(json!({ "id": id, "png": path.display().to_string() }));
+    }
+    let cases = json!({
+        "base": app.address,
+        "chromium": chromium.display().to_string(),
+        "camera": camera,
+        "paste": [
+            { "id": "valid", "text": valid_hc1 },
+            { "id": "expired-en", "text": expired_hc1, "lang": "en" },
+            { "id": "garbage-en", "text": "HC1:NOT A PASS" },
+        ],
+        "offline_paste": [
+            { "id": "valid", "text": valid_hc1 },
+            { "id": "revoked", "text": revoked_hc1 },
+        ],
+    });
+    let input = work.join("cases.json");
+    let output = work.join("results.json");
+    std::fs::write(&input, serde_json::to_vec(&cases).expect("json")).expect("cases");
+    // Off the test's runtime thread: the service under test runs on it.
+    let args = [
+        "tools/browser-check.mjs".to_owned(),
+        input.display().to_string(),
+        output.display().to_string(),
+    ];
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_node(&args)
+    })
+    .await
+    .expect("node runs");
+    let results: Value =
+        serde_json::from_slice(&std::fs::read(&output).expect("results")).expect("json");
+    let _ = std::fs::remove_dir_all(&work);
+    let _ = std::fs::remove_dir_all(&keys);
+    println!(
+        "browser: camera {:#}\npasted {:#}\noffline {:#}\n{} requests",
+        results["camera"],
+        results["paste"],
+        results["offline_paste"],
+        results["requests"].as_array().map_or(0, Vec::len)
+    );
+
+    let by_id = |list: &str, id: &str| -> Value {
+        results[list]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no {list} result {id}: {results}"))
+            .clone()
+    };
+    // Camera, Danish by default.
+    let valid = by_id("camera", "valid");
+    assert_eq!(valid["verdict"], "valid", "{valid}");
+    assert_eq!(valid["title"], "GYLDIGT");
+    assert_eq!(valid["name"], "Søren Ærø");
+    assert_eq!(valid["dob"], "1970-01-01");
+    assert_eq!(valid["reason"], "");
+    assert_eq!(valid["lang"], "da");
+    assert_eq!(valid["focused"], "next", "the verdict takes keyboard focus");
+    assert_eq!(valid["closed"], true, "Escape closes the verdict and clears it");
+    let expired = by_id("camera", "expired");
+    assert_eq!(expired["verdict"], "invalid", "{expired}");
+    assert_eq!(expired["title"], "IKKE GYLDIGT");
+    assert_eq!(expired["reason"], "Passet er udløbet.");
+    let revoked_seen = by_id("camera", "revoked");
+    assert_eq!(revoked_seen["verdict"], "invalid", "{revoked_seen}");
+    assert_eq!(revoked_seen["reason"], "Passet er tilbagekaldt.");
+    assert_eq!(revoked_seen["name"], "Anna Hansen");
+
+    // Pasted text, and the English words.
+    assert_eq!(by_id("paste", "valid")["verdict"], "valid");
+    let english = by_id("paste", "expired-en");
+    assert_eq!(english["title"], "NOT VALID");
+    assert_eq!(english["reason"], "The pass has expired.");
+    let garbage = by_id("paste", "garbage-en");
+    assert_eq!(garbage["verdict"], "invalid");
+    assert_eq!(garbage["reason"], "The QR code is damaged or not a valid COVID pass.");
+
+    // Offline: the page and the stored verification data still work.
+    let offline_valid = by_id("offline_paste", "valid");
+    assert_eq!(offline_valid["verdict"], "valid", "{offline_valid}");
+    assert!(offline_valid["network"].as_str().unwrap_or("").starts_with("Offline"));
+    assert_eq!(by_id("offline_paste", "revoked")["verdict"], "invalid");
+
+    // Nothing about a pass left the page: only page files and verifier documents were
+    // requested, all GETs without a body, none naming a pass.
+    let requests = results["requests"].as_array().expect("requests");
+    assert!(!requests.is_empty());
+    for r in requests {
+        let url = r["url"].as_str().expect("url");
+        let path = url.strip_prefix(&app.address).unwrap_or(url);
+        assert!(
+            path.starts_with("/verifier") || path.starts_with("/v1/verifier/"),
+            "unexpected request {url}"
+        );
+        assert_eq!(r["method"], "GET", "{r}");
+        assert_eq!(r["body"], "", "{r}");
+        for hc1 in [&valid_hc1, &expired_hc1, &revoked_hc1] {
+            assert!(!url.contains(&hc1[4..24]), "a request carries a pass: {url}");
+        }
+    }
+    assert_eq!(results["errors"], json!([]), "page errors");
+}
