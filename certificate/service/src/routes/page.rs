@@ -124,10 +124,7 @@ async fn file(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         .insert_header(("Cross-Origin-Opener-Policy", "same-origin"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"));
     if wanted == "sw.js" {
-        b.insert_header((
-            "Service-Worker-Allowed",
-            HeaderValue::from_static(BASE),
-        ));
+        b.insert_header(("Service-Worker-Allowed", HeaderValue::from_static(BASE)));
     }
     if fresh {
         b.finish()

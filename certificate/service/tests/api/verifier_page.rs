@@ -311,7 +311,10 @@ fn the_page_verifier_agrees_with_dcc_verify_under_the_eu_business_rules() {
         outcome("not_run"),
         diffs.len()
     );
-    assert!(outcome("passed") > 0 && outcome("failed") > 0, "rules must both pass and fail somewhere");
+    assert!(
+        outcome("passed") > 0 && outcome("failed") > 0,
+        "rules must both pass and fail somewhere"
+    );
     assert!(diffs.is_empty(), "disagreements:\n{}", diffs.join("\n"));
 }
 
@@ -343,12 +346,12 @@ async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
             "js/verify.js",
             "text/javascript; charset=utf-8",
         ),
-        ("/verifier/style.css", "style.css", "text/css; charset=utf-8"),
         (
-            "/verifier/sw.js",
-            "sw.js",
-            "text/javascript; charset=utf-8",
+            "/verifier/style.css",
+            "style.css",
+            "text/css; charset=utf-8",
         ),
+        ("/verifier/sw.js", "sw.js", "text/javascript; charset=utf-8"),
         (
             "/verifier/manifest.webmanifest",
             "manifest.webmanifest",
@@ -361,14 +364,21 @@ async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
         let csp = header(&r, "content-security-policy");
         assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
         assert!(csp.contains("connect-src 'self'"), "{path}: {csp}");
-        assert!(!csp.contains("unsafe-eval") && !csp.contains("http"), "{path}: {csp}");
+        assert!(
+            !csp.contains("unsafe-eval") && !csp.contains("http"),
+            "{path}: {csp}"
+        );
         assert_eq!(header(&r, "x-content-type-options"), "nosniff");
         assert!(!header(&r, "cache-control").is_empty(), "{path}");
         let etag = header(&r, "etag");
         assert!(etag.starts_with('"'), "{path}: {etag}");
         let body = r.bytes().await.expect("body");
         let on_disk = std::fs::read(page_dir().join(file)).expect("source file");
-        assert_eq!(body.as_ref(), on_disk.as_slice(), "{path} is the committed file");
+        assert_eq!(
+            body.as_ref(),
+            on_disk.as_slice(),
+            "{path} is the committed file"
+        );
         let again = app
             .http
             .get(format!("{}{path}", app.address))
@@ -378,7 +388,11 @@ async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
             .expect("revalidate");
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
     }
-    for missing in ["/verifier/nope.js", "/verifier/../Cargo.toml", "/verifier/js/"] {
+    for missing in [
+        "/verifier/nope.js",
+        "/verifier/../Cargo.toml",
+        "/verifier/js/",
+    ] {
         let r = app.get(missing, None).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{missing}");
     }
@@ -439,7 +453,11 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
     // A valid vaccination pass.
     app.add_citizen(CPR, "Søren", "Ærø").await;
     let r = app
-        .post("/v1/register/vaccinations", &app.site, vaccination("v-1", CPR, 2))
+        .post(
+            "/v1/register/vaccinations",
+            &app.site,
+            vaccination("v-1", CPR, 2),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let citizen = app.citizen(CPR).await;
@@ -448,7 +466,11 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
     // A pass revoked because its record was entered in error.
     app.add_citizen(OTHER_CPR, "Anna", "Hansen").await;
     let r = app
-        .post("/v1/register/vaccinations", &app.site, vaccination("v-2", OTHER_CPR, 1))
+        .post(
+            "/v1/register/vaccinations",
+            &app.site,
+            vaccination("v-2", OTHER_CPR, 1),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let other = app.citizen(OTHER_CPR).await;
@@ -485,8 +507,9 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
         .issue_json(&decoded.dcc, &claims)
         .expect("expired pass")
         .into_string();
-    let expired_png = certificate::qr::render_png(&expired_hc1, certificate::qr::RenderOptions::default())
-        .expect("png");
+    let expired_png =
+        certificate::qr::render_png(&expired_hc1, certificate::qr::RenderOptions::default())
+            .expect("png");
 
     // What dcc verify says about the three, so the page is held to the same verdicts.
     let rust = |hc1: &str| {
@@ -569,7 +592,10 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
     assert_eq!(valid["reason"], "");
     assert_eq!(valid["lang"], "da");
     assert_eq!(valid["focused"], "next", "the verdict takes keyboard focus");
-    assert_eq!(valid["closed"], true, "Escape closes the verdict and clears it");
+    assert_eq!(
+        valid["closed"], true,
+        "Escape closes the verdict and clears it"
+    );
     let expired = by_id("camera", "expired");
     assert_eq!(expired["verdict"], "invalid", "{expired}");
     assert_eq!(expired["title"], "IKKE GYLDIGT");
@@ -586,12 +612,18 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
     assert_eq!(english["reason"], "The pass has expired.");
     let garbage = by_id("paste", "garbage-en");
     assert_eq!(garbage["verdict"], "invalid");
-    assert_eq!(garbage["reason"], "The QR code is damaged or not a valid COVID pass.");
+    assert_eq!(
+        garbage["reason"],
+        "The QR code is damaged or not a valid COVID pass."
+    );
 
     // Offline: the page and the stored verification data still work.
     let offline_valid = by_id("offline_paste", "valid");
     assert_eq!(offline_valid["verdict"], "valid", "{offline_valid}");
-    assert!(offline_valid["network"].as_str().unwrap_or("").starts_with("Offline"));
+    assert!(offline_valid["network"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("Offline"));
     assert_eq!(by_id("offline_paste", "revoked")["verdict"], "invalid");
 
     // Nothing about a pass left the page: only page files and verifier documents were
@@ -608,7 +640,10 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
         assert_eq!(r["method"], "GET", "{r}");
         assert_eq!(r["body"], "", "{r}");
         for hc1 in [&valid_hc1, &expired_hc1, &revoked_hc1] {
-            assert!(!url.contains(&hc1[4..24]), "a request carries a pass: {url}");
+            assert!(
+                !url.contains(&hc1[4..24]),
+                "a request carries a pass: {url}"
+            );
         }
     }
     assert_eq!(results["errors"], json!([]), "page errors");
