@@ -396,6 +396,31 @@ async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
         let r = app.get(missing, None).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{missing}");
     }
+    // The service worker caches every page file, and each one is served.
+    let sw = std::fs::read_to_string(page_dir().join("sw.js")).expect("sw.js");
+    let listed: Vec<String> = sw
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix('\'')?.strip_suffix("',").map(str::to_owned))
+        .collect();
+    for dir in ["js", "vendor"] {
+        for entry in std::fs::read_dir(page_dir().join(dir)).expect("page dir") {
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if name.ends_with(".js") {
+                let file = format!("{dir}/{name}");
+                assert!(listed.contains(&file), "sw.js does not cache {file}");
+            }
+        }
+    }
+    assert!(listed.len() > 10, "{listed:?}");
+    for file in &listed {
+        let r = app.get(&format!("/verifier/{file}"), None).await;
+        assert_eq!(r.status(), StatusCode::OK, "{file}");
+    }
     let r = app.get("/verifier", None).await;
     let html = r.text().await.expect("html");
     // Every script and stylesheet is same-origin (no CDN).

@@ -74,7 +74,10 @@ function renderVerdict(result) {
   $('verdict-title').textContent = result.valid ? t('valid') : t('invalid');
   $('verdict-kind').textContent = result.kind === 'dk' ? t('domesticPass') : t('euPass');
   const holder = result.holder;
-  const showPerson = holder && (holder.familyName || holder.givenName);
+  // Name and birth date only from a pass whose signature verified: otherwise they are
+  // whatever a forger wrote.
+  const authentic = result.steps.signature && result.steps.signature.status === 'passed';
+  const showPerson = authentic && holder && (holder.familyName || holder.givenName);
   $('verdict-person').hidden = !showPerson;
   if (showPerson) {
     $('verdict-name').textContent = [holder.givenName, holder.familyName].filter(Boolean).join(' ');

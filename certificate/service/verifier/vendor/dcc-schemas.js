@@ -30,7 +30,7 @@ var require_ucs2length = __commonJS({
   }
 });
 
-// ../../../../../../tmp/dcc-schemas-YYyiQ9/generated.mjs
+// .dcc-schemas.generated.mjs
 var v_1_3_3 = validate20;
 var pattern4 = new RegExp("^\\d+.\\d+.\\d+$", "u");
 var pattern5 = new RegExp("^[A-Z<]*$", "u");
