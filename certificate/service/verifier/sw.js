@@ -3,7 +3,7 @@
 // (/v1/verifier/*) is fetched and stored by the page itself (js/store.js), and nothing
 // else passes through here.
 
-const CACHE = 'venue-verifier-v1';
+const CACHE = 'venue-verifier-v2';
 const ASSETS = [
   './',
   'style.css',
@@ -15,6 +15,7 @@ const ASSETS = [
   'js/scanner.js',
   'js/verify.js',
   'js/base45.js',
+  'js/inflate.js',
   'js/cbor.js',
   'js/der.js',
   'vendor/certlogic.js',

@@ -58,6 +58,7 @@ const ASSETS: &[Asset] = &[
     asset!("js/scanner.js", JS, ASSET),
     asset!("js/verify.js", JS, ASSET),
     asset!("js/base45.js", JS, ASSET),
+    asset!("js/inflate.js", JS, ASSET),
     asset!("js/cbor.js", JS, ASSET),
     asset!("js/der.js", JS, ASSET),
     asset!("vendor/certlogic.js", JS, ASSET),

@@ -3,13 +3,14 @@
 // schema → revocation → business rules; and the Danish domestic pass (DK1:), which
 // shares the transport and signature steps.
 //
-// Pure apart from WebCrypto and DecompressionStream (both in the browser and in Node 20):
+// Pure apart from WebCrypto (in the browser and in Node 20):
 // the caller hands in the trust list, revocation list, rules and the clock. Nothing here
 // sends anything anywhere, and the decoded payload is only returned to the caller.
 
 import * as base45 from './base45.js';
 import { decodeFirst, encode, CborMap, Tag, mapGet } from './cbor.js';
 import { publicKeyOf, rsaSpki } from './der.js';
+import { inflateZlib, InflateError } from './inflate.js';
 import { validators } from '../vendor/dcc-schemas.js';
 import { evaluate } from '../vendor/certlogic.js';
 import { valueSets as bundledValueSets } from '../vendor/valuesets.js';
@@ -70,38 +71,14 @@ export function stripPrefix(text, wanted) {
   throw new StepFailure('missing', `missing the ${wanted} prefix`);
 }
 
-/** zlib inflate (RFC 1950, any valid header) with a size cap. */
+/** zlib inflate (RFC 1950, any valid header) with a size cap, as codec::Inflater. */
 export async function inflate(bytes, limit = MAX_INFLATED) {
-  const ds = new DecompressionStream('deflate');
-  const writer = ds.writable.getWriter();
-  // Errors surface on the readable side; swallow the writer's copies.
-  writer.write(bytes).catch(() => {});
-  writer.close().catch(() => {});
-  const reader = ds.readable.getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    let r;
-    try {
-      r = await reader.read();
-    } catch (e) {
-      throw new StepFailure('corrupt', `not valid zlib data: ${e.message || e}`);
-    }
-    if (r.done) break;
-    total += r.value.length;
-    if (total > limit) {
-      reader.cancel().catch(() => {});
-      throw new StepFailure('too_large', `inflated data exceeds the ${limit}-byte cap`);
-    }
-    chunks.push(r.value);
+  try {
+    return inflateZlib(bytes, limit);
+  } catch (e) {
+    if (e instanceof InflateError) throw new StepFailure(e.code, e.message);
+    throw e;
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 // ---------- COSE_Sign1 (RFC 9052 §4.2) ----------

@@ -38,6 +38,10 @@ test('inflate caps the output like codec::DEFAULT_MAX_INFLATED', async () => {
   const bomb = await deflate(new Uint8Array(MAX_INFLATED + 1));
   await assert.rejects(inflate(bomb), (e) => e.code === 'too_large');
   await assert.rejects(inflate(new Uint8Array([0xd2, 0x84])), (e) => e.code === 'corrupt');
+  // Trailing bytes after the stream are ignored, as flate2 does (browsers' own
+  // DecompressionStream would refuse them).
+  const z = await deflate(new Uint8Array([1, 2, 3]));
+  assert.deepEqual(await inflate(new Uint8Array([...z, 0xff])), new Uint8Array([1, 2, 3]));
 });
 
 test('COSE tags: 98 is refused, trailing bytes are refused', () => {
