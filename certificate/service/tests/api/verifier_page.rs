@@ -122,12 +122,19 @@ fn statuses(report: &certificate::verify::Report) -> Value {
     json!({ "valid": report.is_valid(), "steps": out })
 }
 
-fn vector_cases(schemas: &SchemaSet, rules: &[certlogic::rules::Rule]) -> (Vec<Case>, usize) {
+/// One visible vector as the page would get it: the HC1 text, its DSC, the clock.
+struct VectorInput {
+    id: String,
+    text: String,
+    certs: Vec<TrustedCertificate>,
+    clock: DateTime<Utc>,
+}
+
+/// Every vector file with EXPECTEDRESULTS; also how many carry no PREFIX/BASE45.
+fn vector_inputs() -> (Vec<VectorInput>, usize) {
     let dir = shared_dir("dcc");
     let files = certificate::fs::vector_files(&dir).expect("vector files");
-    let value_sets = certificate::fs::load_value_sets(&shared_dir("dcc-valuesets")).expect("vs");
-    let empty = certificate::revocation::RevocationList::new();
-    let mut cases = Vec::new();
+    let mut inputs = Vec::new();
     let mut without_text = 0;
     for path in files {
         let content = std::fs::read_to_string(&path).expect("vector");
@@ -146,19 +153,16 @@ fn vector_cases(schemas: &SchemaSet, rules: &[certlogic::rules::Rule]) -> (Vec<C
             }
         };
         let ctx = &doc["TESTCTX"];
-        let dsc = ctx["CERTIFICATE"]
+        let certs: Vec<TrustedCertificate> = ctx["CERTIFICATE"]
             .as_str()
             .and_then(|b| {
                 base64::engine::general_purpose::STANDARD
                     .decode(b.trim())
                     .ok()
             })
-            .and_then(|der| TrustedCertificate::from_der(&der, None).ok());
-        let mut trust = TrustList::new();
-        let certs: Vec<TrustedCertificate> = dsc.into_iter().collect();
-        for c in &certs {
-            trust.add(c.clone());
-        }
+            .and_then(|der| TrustedCertificate::from_der(&der, None).ok())
+            .into_iter()
+            .collect();
         let clock = ctx["VALIDATIONCLOCK"]
             .as_str()
             .or(ctx["validationClockInstant"].as_str())
@@ -166,27 +170,188 @@ fn vector_cases(schemas: &SchemaSet, rules: &[certlogic::rules::Rule]) -> (Vec<C
             .unwrap_or_else(|| {
                 certificate::conformance::parse_clock(DEFAULT_CLOCK).expect("default clock")
             });
-        let mut verifier = Verifier::new(&trust, "DK")
-            .with_schemas(schemas)
-            .with_revocation(&empty);
-        if !rules.is_empty() {
-            verifier = verifier.with_value_sets(&value_sets).with_rules(rules);
-        }
-        let report = verifier.verify(&text, clock);
         let id = path
             .strip_prefix(&dir)
             .unwrap_or(&path)
             .display()
             .to_string();
-        cases.push(Case {
+        inputs.push(VectorInput {
             id,
             text,
-            trust: trust_list_document(&certs),
+            certs,
             clock,
-            expected: statuses(&report),
         });
     }
-    (cases, without_text)
+    (inputs, without_text)
+}
+
+/// Runs the Rust verifier (as `dcc verify` with schemas, an empty revocation list and
+/// optionally rules) on each input.
+fn rust_cases(
+    inputs: &[VectorInput],
+    schemas: &SchemaSet,
+    rules: &[certlogic::rules::Rule],
+) -> Vec<Case> {
+    let value_sets = certificate::fs::load_value_sets(&shared_dir("dcc-valuesets")).expect("vs");
+    let empty = certificate::revocation::RevocationList::new();
+    inputs
+        .iter()
+        .map(|input| {
+            let mut trust = TrustList::new();
+            for c in &input.certs {
+                trust.add(c.clone());
+            }
+            let mut verifier = Verifier::new(&trust, "DK")
+                .with_schemas(schemas)
+                .with_revocation(&empty);
+            if !rules.is_empty() {
+                verifier = verifier.with_value_sets(&value_sets).with_rules(rules);
+            }
+            let report = verifier.verify(&input.text, input.clock);
+            Case {
+                id: input.id.clone(),
+                text: input.text.clone(),
+                trust: trust_list_document(&input.certs),
+                clock: input.clock,
+                expected: statuses(&report),
+            }
+        })
+        .collect()
+}
+
+fn vector_cases(schemas: &SchemaSet, rules: &[certlogic::rules::Rule]) -> (Vec<Case>, usize) {
+    let (inputs, without_text) = vector_inputs();
+    (rust_cases(&inputs, schemas, rules), without_text)
+}
+
+/// Damaged variants of a vector's text, each breaking one layer: a changed Base45
+/// character, a cut Base45 text, bytes after the zlib stream, a cut zlib stream, a cut
+/// COSE, and one flipped byte at several places of the COSE (headers, payload, signature).
+fn mutations(
+    input: &VectorInput,
+    compressor: &mut certificate::issue::Issuer<certificate::sign::Es256Signer>,
+) -> Vec<VectorInput> {
+    let mut out = Vec::new();
+    let mut push = |tag: &str, text: String| {
+        out.push(VectorInput {
+            id: format!("{}#{tag}", input.id),
+            text,
+            certs: input.certs.clone(),
+            clock: input.clock,
+        });
+    };
+    let Some(body) = input.text.strip_prefix("HC1:") else {
+        return out;
+    };
+    let bytes = body.as_bytes();
+    if bytes.len() > 10 {
+        let mut changed = bytes.to_vec();
+        let i = bytes.len() / 2;
+        changed[i] = if changed[i] == b'A' { b'B' } else { b'A' };
+        push(
+            "b45-char",
+            format!("HC1:{}", String::from_utf8_lossy(&changed)),
+        );
+        push("b45-cut", format!("HC1:{}", &body[..body.len() - 3]));
+        push("lower", format!("HC1:{}", body.to_ascii_lowercase()));
+    }
+    let Ok(compressed) = certificate::base45::decode(body) else {
+        return out;
+    };
+    let mut junk = compressed.clone();
+    junk.extend_from_slice(&[0x00, 0xff, 0x13]);
+    push(
+        "zlib-junk",
+        format!("HC1:{}", certificate::base45::encode(&junk)),
+    );
+    if compressed.len() > 8 {
+        push(
+            "zlib-cut",
+            format!(
+                "HC1:{}",
+                certificate::base45::encode(&compressed[..compressed.len() - 6])
+            ),
+        );
+    }
+    let Ok(cose) =
+        certificate::codec::inflate(&compressed, certificate::codec::DEFAULT_MAX_INFLATED)
+    else {
+        return out;
+    };
+    let encode = |c: &mut certificate::issue::Issuer<certificate::sign::Es256Signer>,
+                  bytes: &[u8]| {
+        c.encode_cose(bytes).expect("compress").into_string()
+    };
+    if cose.len() > 4 {
+        push("cose-cut", encode(compressor, &cose[..cose.len() - 1]));
+        let mut trailing = cose.clone();
+        trailing.push(0x00);
+        push("cose-trailing", encode(compressor, &trailing));
+    }
+    for (k, at) in [3usize, 12, cose.len() / 3, cose.len() / 2, cose.len() - 5]
+        .into_iter()
+        .enumerate()
+    {
+        if at < cose.len() {
+            let mut flipped = cose.clone();
+            flipped[at] ^= 0x01;
+            push(&format!("cose-flip{k}"), encode(compressor, &flipped));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_page_verifier_agrees_with_dcc_verify_on_damaged_vectors() {
+    use certificate::devkeys::{self, DscLayout};
+    let schemas = load_schemas();
+    let (inputs, _) = vector_inputs();
+    // The issuer is only used for its zlib compressor (encode_cose signs nothing).
+    let keys = devkeys::generate(
+        "DK",
+        DscLayout::OneForAll,
+        std::time::SystemTime::now(),
+        30,
+        30,
+    )
+    .expect("dev keys");
+    let signer = certificate::sign::Es256Signer::from_pkcs8_der(
+        &keys.dscs[0].private_key_pkcs8,
+        &keys.dscs[0].certificate_der,
+    )
+    .expect("signer");
+    let mut compressor = certificate::issue::Issuer::new(signer);
+    let damaged: Vec<VectorInput> = inputs
+        .iter()
+        .flat_map(|i| mutations(i, &mut compressor))
+        .collect();
+    assert!(damaged.len() > 3000, "{} damaged variants", damaged.len());
+    let cases = rust_cases(&damaged, &schemas, &[]);
+    let js = run_js(&cases, &json!([]), "damaged");
+    let (agree, diffs) = compare(&cases, &js);
+    let first_failure = |step: &str| {
+        cases
+            .iter()
+            .filter(|c| {
+                STEPS
+                    .iter()
+                    .find(|s| c.expected["steps"][**s]["status"] == "failed")
+                    .is_some_and(|s| *s == step)
+            })
+            .count()
+    };
+    println!(
+        "verifier page cross-check on damaged vectors: {} variants of {} vectors, {agree} agree, {} differ; first failing step for Rust: {}",
+        cases.len(),
+        inputs.len(),
+        diffs.len(),
+        STEPS
+            .iter()
+            .map(|s| format!("{s} {}", first_failure(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert!(diffs.is_empty(), "disagreements:\n{}", diffs.join("\n"));
 }
 
 /// Runs the JS verifier over `cases` in Node; returns its results by id.
