@@ -634,9 +634,22 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
     let keys = keys_from_ten_days_ago();
     let key_path = keys.join("dsc-key.der");
     let dsc_path = keys.join("dsc.der");
+    // Danish domestic passes signed in Node by a DSC the service publishes as well (the
+    // service does not issue them yet; the page reads them to their spec).
+    let domestic_dir = keys.join("domestic");
+    std::fs::create_dir_all(&domestic_dir).expect("domestic dir");
+    run_node(&[
+        "tools/make-domestic.mjs",
+        domestic_dir.to_str().expect("utf-8"),
+    ]);
+    let domestic: Value =
+        serde_json::from_slice(&std::fs::read(domestic_dir.join("passes.json")).expect("passes"))
+            .expect("json");
+    let domestic_dsc = domestic_dir.join("dsc.der");
     let app = spawn_app_with(|s| {
         s.signing.key_path = key_path.display().to_string();
         s.signing.dsc_path = dsc_path.display().to_string();
+        s.signing.extra_trusted_dsc_paths = vec![domestic_dsc.display().to_string()];
     })
     .await;
 
@@ -728,6 +741,9 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
         "chromium": chromium.display().to_string(),
         "camera": camera,
         "paste": [
+            { "id": "dk-level1", "text": domestic["level1"], "lang": "da" },
+            { "id": "dk-level2", "text": domestic["level2"] },
+            { "id": "dk-inconsistent", "text": domestic["inconsistent"] },
             { "id": "valid", "text": valid_hc1 },
             { "id": "expired-en", "text": expired_hc1, "lang": "en" },
             { "id": "garbage-en", "text": "HC1:NOT A PASS" },
@@ -805,6 +821,33 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
     assert_eq!(
         garbage["reason"],
         "The QR code is damaged or not a valid COVID pass."
+    );
+
+    // Domestic passes: level 1 shows only "valid until" and asks for ID; level 2 the person.
+    let level1 = by_id("paste", "dk-level1");
+    assert_eq!(level1["verdict"], "valid", "{level1}");
+    assert_eq!(level1["person_shown"], false);
+    assert!(
+        level1["until"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Gyldigt til: "),
+        "{level1}"
+    );
+    assert_eq!(
+        level1["check_id"],
+        "Passet viser ikke navn: kontrollér personens ID."
+    );
+    let level2 = by_id("paste", "dk-level2");
+    assert_eq!(level2["verdict"], "valid", "{level2}");
+    assert_eq!(level2["name"], "Karen Blixen");
+    assert_eq!(level2["dob"], "1985-04-17");
+    assert_eq!(level2["until"], Value::Null);
+    let inconsistent = by_id("paste", "dk-inconsistent");
+    assert_eq!(inconsistent["verdict"], "invalid");
+    assert_eq!(
+        inconsistent["reason"],
+        "Passets indhold hænger ikke sammen."
     );
 
     // Offline: the page and the stored verification data still work.

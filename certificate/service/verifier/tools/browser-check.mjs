@@ -84,6 +84,9 @@ async function readVerdict(page) {
       name: t('verdict-name'),
       dob: t('verdict-dob'),
       reason: t('verdict-reason'),
+      person_shown: !document.getElementById('verdict-person').hidden,
+      until: document.getElementById('verdict-until').hidden ? null : t('verdict-until'),
+      check_id: document.getElementById('verdict-check-id').hidden ? null : t('verdict-check-id'),
       focused: document.activeElement && document.activeElement.id,
       lang: document.documentElement.lang,
     };
