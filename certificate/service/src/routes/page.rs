@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 const BASE: &str = "/verifier/";
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; \
+    img-src 'self'; media-src 'self' mediastream:; connect-src 'self'; \
     worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

@@ -748,6 +748,7 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
             { "id": "expired-en", "text": expired_hc1, "lang": "en" },
             { "id": "garbage-en", "text": "HC1:NOT A PASS" },
         ],
+        "photo": [{ "id": "revoked", "png": work.join("revoked.png").display().to_string() }],
         "offline_paste": [
             { "id": "valid", "text": valid_hc1 },
             { "id": "revoked", "text": revoked_hc1 },
@@ -849,6 +850,11 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
         inconsistent["reason"],
         "Passets indhold hænger ikke sammen."
     );
+
+    // A photo of the QR code.
+    let photo = by_id("photo", "revoked");
+    assert_eq!(photo["verdict"], "invalid", "{photo}");
+    assert_eq!(photo["reason"], "The pass has been revoked.");
 
     // Offline: the page and the stored verification data still work.
     let offline_valid = by_id("offline_paste", "valid");

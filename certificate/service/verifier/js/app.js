@@ -13,6 +13,7 @@ if (!LANGS.includes(lang)) lang = 'da';
 let ctx = null; // prepared verification data
 let lastResult = null;
 let lastFocus = null;
+let lastSource = null; // 'camera' | 'paste' | 'photo'
 
 function t(key) {
   return TEXT[lang][key] ?? TEXT.en[key] ?? key;
@@ -93,7 +94,8 @@ function renderVerdict(result) {
   $('verdict-reason').textContent = result.valid ? '' : reasonFor(result, lang) || '';
 }
 
-async function check(text) {
+async function check(text, source) {
+  lastSource = source;
   $('scan-error').hidden = true;
   if (!ctx) {
     showData();
@@ -136,7 +138,7 @@ async function toggleCamera() {
     await scanner.start($('video'), (text) => {
       $('camera').hidden = true;
       $('scan-button').textContent = t('scan');
-      check(text);
+      check(text, 'camera');
     });
     $('scan-button').textContent = t('stopScan');
   } catch {
@@ -157,7 +159,7 @@ function wire() {
   $('paste-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = $('paste').value.trim();
-    if (text) check(text);
+    if (text) check(text, 'paste');
   });
   $('photo').addEventListener('change', async () => {
     const file = $('photo').files[0];
@@ -169,10 +171,15 @@ function wire() {
     } catch {
       text = null;
     }
-    if (text) check(text);
+    if (text) check(text, 'photo');
     else scanError('noQr');
   });
-  $('next').addEventListener('click', closeVerdict);
+  // "Scan next" goes straight back to the camera when the pass came from it.
+  $('next').addEventListener('click', () => {
+    const again = lastSource === 'camera';
+    closeVerdict();
+    if (again) toggleCamera();
+  });
   $('verdict').addEventListener('keydown', (e) => {
     if (e.key === 'Escape') closeVerdict();
     // Keep keyboard focus inside the verdict while it covers the page.

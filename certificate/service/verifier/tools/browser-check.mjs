@@ -7,7 +7,8 @@
 //
 //   node tools/browser-check.mjs cases.json results.json
 // cases: {"base": "http://127.0.0.1:PORT", "chromium": "/usr/bin/chromium",
-//         "camera": [{"id", "png"}], "paste": [{"id", "text", "lang"?}], "offline_paste": [{"id", "text"}]}
+//         "camera": [{"id", "png"}], "paste": [{"id", "text", "lang"?}], "photo": [{"id", "png"}],
+//         "offline_paste": [{"id", "text"}]}
 
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,7 +104,7 @@ async function openReady(page, base) {
   }
 }
 
-const results = { camera: [], paste: [], offline_paste: [], requests: [], errors: [] };
+const results = { camera: [], paste: [], photo: [], offline_paste: [], requests: [], errors: [] };
 const work = mkdtempSync(join(tmpdir(), 'verifier-y4m-'));
 try {
   for (const c of cases.camera || []) {
@@ -129,6 +130,11 @@ try {
         await page.fill('#paste', c.text);
         await page.click('#check-button');
         results.paste.push({ id: c.id, ...(await readVerdict(page)) });
+        await page.click('#next');
+      }
+      for (const c of cases.photo || []) {
+        await page.setInputFiles('#photo', c.png);
+        results.photo.push({ id: c.id, ...(await readVerdict(page)) });
         await page.click('#next');
       }
       // Offline: the service worker serves the page, the stored documents verify.
