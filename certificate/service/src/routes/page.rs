@@ -65,6 +65,7 @@ const ASSETS: &[Asset] = &[
     asset!("vendor/jsqr.js", JS, ASSET),
     asset!("vendor/dcc-schemas.js", JS, ASSET),
     asset!("vendor/valuesets.js", JS, ASSET),
+    asset!("vendor/LICENSES.txt", "text/plain; charset=utf-8", ASSET),
 ];
 
 /// Strong ETags over the embedded bytes, computed once.

@@ -518,6 +518,11 @@ async fn the_page_is_served_from_the_binary_with_a_strict_policy() {
         ),
         ("/verifier/sw.js", "sw.js", "text/javascript; charset=utf-8"),
         (
+            "/verifier/vendor/LICENSES.txt",
+            "vendor/LICENSES.txt",
+            "text/plain; charset=utf-8",
+        ),
+        (
             "/verifier/manifest.webmanifest",
             "manifest.webmanifest",
             "application/manifest+json",
