@@ -101,6 +101,8 @@ struct Case {
     id: String,
     text: String,
     trust: Value,
+    /// The served revocation document the page gets.
+    revocations: Value,
     clock: DateTime<Utc>,
     expected: Value,
 }
@@ -212,6 +214,7 @@ fn rust_cases(
                 id: input.id.clone(),
                 text: input.text.clone(),
                 trust: trust_list_document(&input.certs),
+                revocations: json!({ "kids": {} }),
                 clock: input.clock,
                 expected: statuses(&report),
             }
@@ -302,6 +305,73 @@ fn mutations(
 }
 
 #[test]
+fn the_page_verifier_computes_the_same_revocation_hashes() {
+    use certificate::revocation::{self, HashType, RevocationList};
+    let schemas = load_schemas();
+    let (inputs, _) = vector_inputs();
+    let b64 = |h: &[u8]| base64::engine::general_purpose::STANDARD.encode(h);
+    let mut cases = Vec::new();
+    for input in &inputs {
+        // The hashes as the Rust library computes them from the decoded certificate.
+        let Some(body) = input.text.strip_prefix("HC1:") else {
+            continue;
+        };
+        let Some(cose) = certificate::base45::decode(body).ok().and_then(|z| {
+            certificate::codec::inflate(&z, certificate::codec::DEFAULT_MAX_INFLATED).ok()
+        }) else {
+            continue;
+        };
+        let Ok(msg) = certificate::codec::parse_cose(&cose) else {
+            continue;
+        };
+        let Ok(cwt) = certificate::codec::parse_cwt(msg.payload()) else {
+            continue;
+        };
+        let hashes = revocation::hashes(&cwt.dcc, msg.algorithm(), msg.signature());
+        let kinds = [
+            (HashType::Uci, hashes.uci),
+            (HashType::CountryCodeUci, hashes.country_code_uci),
+            (HashType::Signature, Some(hashes.signature)),
+        ];
+        for (kind, hash) in kinds {
+            let Some(hash) = hash else { continue };
+            let mut list = RevocationList::new();
+            list.add(kind, hash);
+            let mut trust = TrustList::new();
+            for c in &input.certs {
+                trust.add(c.clone());
+            }
+            let report = Verifier::new(&trust, "DK")
+                .with_schemas(&schemas)
+                .with_revocation(&list)
+                .verify(&input.text, input.clock);
+            assert!(report.revocation.failed(), "{}: {kind} listed", input.id);
+            cases.push(Case {
+                id: format!("{}#{kind}", input.id),
+                text: input.text.clone(),
+                trust: trust_list_document(&input.certs),
+                revocations: json!({ "kids": { "any": { kind.to_string(): [b64(&hash)] } } }),
+                clock: input.clock,
+                expected: statuses(&report),
+            });
+        }
+    }
+    assert!(cases.len() > 1000, "{} revocation cases", cases.len());
+    let js = run_js(&cases, &json!([]), "revocation");
+    let (agree, diffs) = compare(&cases, &js);
+    let count = |suffix: &str| cases.iter().filter(|c| c.id.ends_with(suffix)).count();
+    println!(
+        "verifier page revocation cross-check: {} cases ({} UCI, {} COUNTRYCODEUCI, {} SIGNATURE), {agree} agree, {} differ",
+        cases.len(),
+        count("#UCI"),
+        count("#COUNTRYCODEUCI"),
+        count("#SIGNATURE"),
+        diffs.len()
+    );
+    assert!(diffs.is_empty(), "disagreements:\n{}", diffs.join("\n"));
+}
+
+#[test]
 fn the_page_verifier_agrees_with_dcc_verify_on_damaged_vectors() {
     use certificate::devkeys::{self, DscLayout};
     let schemas = load_schemas();
@@ -365,7 +435,7 @@ fn run_js(cases: &[Case], rules: &Value, tag: &str) -> Vec<Value> {
             "id": c.id,
             "text": c.text,
             "trust_list": c.trust,
-            "revocations": {"kids": {}},
+            "revocations": c.revocations,
             "rules": rules,
             "clock": c.clock.to_rfc3339(),
             "country": "DK",
