@@ -878,6 +878,11 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
         valid["closed"], true,
         "Escape closes the verdict and clears it"
     );
+    assert_eq!(valid["covers"], true, "the verdict is full-screen");
+    assert_eq!(
+        valid["scan_label"], "Scan med kamera",
+        "the camera stopped after the scan"
+    );
     let expired = by_id("camera", "expired");
     assert_eq!(expired["verdict"], "invalid", "{expired}");
     assert_eq!(expired["title"], "IKKE GYLDIGT");

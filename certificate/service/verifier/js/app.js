@@ -140,7 +140,8 @@ async function toggleCamera() {
       $('scan-button').textContent = t('scan');
       check(text, 'camera');
     });
-    $('scan-button').textContent = t('stopScan');
+    // The first frame may already have held the code and stopped the camera.
+    $('scan-button').textContent = scanner.running ? t('stopScan') : t('scan');
   } catch {
     $('camera').hidden = true;
     scanError('noCamera');

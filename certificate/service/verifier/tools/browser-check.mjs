@@ -114,11 +114,20 @@ try {
       await openReady(page, cases.base);
       await page.click('#scan-button');
       const verdict = await readVerdict(page);
+      // The verdict covers the whole window.
+      const covers = await page.evaluate(() => {
+        const r = document.getElementById('verdict').getBoundingClientRect();
+        return r.top === 0 && r.left === 0 && r.width === window.innerWidth && r.height === window.innerHeight;
+      });
+      // For a person reviewing the page: VERIFIER_SCREENSHOT_DIR keeps what the venue saw.
+      if (process.env.VERIFIER_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.VERIFIER_SCREENSHOT_DIR, `camera-${c.id}.png`) });
       await page.keyboard.press('Escape');
+      if (process.env.VERIFIER_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.VERIFIER_SCREENSHOT_DIR, 'start.png'), fullPage: true });
       const closed = await page.evaluate(() => document.getElementById('verdict').hidden && document.getElementById('verdict-name').textContent === '');
+      const scanLabel = await page.evaluate(() => document.getElementById('scan-button').textContent.trim());
       results.requests.push(...requests);
       results.errors.push(...errors);
-      return { id: c.id, ...verdict, closed };
+      return { id: c.id, ...verdict, closed, scan_label: scanLabel, covers };
     });
     results.camera.push(r);
   }
@@ -130,6 +139,7 @@ try {
         await page.fill('#paste', c.text);
         await page.click('#check-button');
         results.paste.push({ id: c.id, ...(await readVerdict(page)) });
+        if (process.env.VERIFIER_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.VERIFIER_SCREENSHOT_DIR, `paste-${c.id}.png`) });
         await page.click('#next');
       }
       for (const c of cases.photo || []) {
