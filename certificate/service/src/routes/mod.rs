@@ -5,12 +5,14 @@
 //! - verifiers (public): `/v1/verifier/...`.
 
 pub mod citizen;
+pub mod page;
 pub mod site;
 pub mod verifier;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
+    page::configure(cfg);
     cfg.service(
         web::scope("/v1")
             .route("/register/tests", web::post().to(site::post_test))

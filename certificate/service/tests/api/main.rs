@@ -6,3 +6,4 @@ mod helpers;
 mod passes;
 mod registers;
 mod verifier;
+mod verifier_page;
