@@ -1,5 +1,6 @@
 // The Danish domestic pass (DK1:), read to its spec, with passes signed here in WebCrypto.
 
+import '../tools/node-webcrypto.mjs';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { verify, prepareTrustList, prepareRevocations } from '../js/verify.js';

@@ -1,5 +1,6 @@
 // Transport layers: Base45 (RFC 9285 examples and error cases, as base45.rs), the inflate cap.
 
+import '../tools/node-webcrypto.mjs';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as base45 from '../js/base45.js';

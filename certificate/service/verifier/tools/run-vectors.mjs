@@ -8,6 +8,7 @@
 // (`detail` only for not_run: earlier_step_failed or not_configured). No personal data is
 // written: statuses only.
 
+import './node-webcrypto.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { verify, prepareTrustList, prepareRevocations } from '../js/verify.js';
 

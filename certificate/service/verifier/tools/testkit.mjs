@@ -2,6 +2,7 @@
 // (DK1:) passes signed with it, as the Rust issuer will make them (see the spec in
 // certificate/service/README.md, "Venue verifier page").
 
+import './node-webcrypto.mjs';
 import { encode, Tag } from '../js/cbor.js';
 import * as base45 from '../js/base45.js';
 import { b64encode } from '../js/verify.js';
