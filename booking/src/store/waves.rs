@@ -221,8 +221,8 @@ pub async fn lock_due(
 
 pub async fn lock_wave(tx: &tokio_postgres::Transaction<'_>, id: i64) -> Result<Wave> {
     tx.query_opt(
-        // NO KEY UPDATE: the parts' inserts check their foreign key to this row with
-        // KEY SHARE, which FOR UPDATE would block.
+        // NO KEY UPDATE: only non-key columns change, so rows referring to this one
+        // may still be written by others meanwhile.
         &format!("SELECT {WAVE_COLS} FROM waves WHERE id = $1 FOR NO KEY UPDATE"),
         &[&id],
     )

@@ -494,4 +494,13 @@ async fn an_opening_interrupted_after_one_part_completes_exactly_once() {
         app.hold(&token, slots[0]).await.status(),
         StatusCode::CREATED
     );
+
+    // Invitations and letters refer to the wave without a foreign key (bulk speed);
+    // deleting it, the one way to orphan them, is refused.
+    let err = pg
+        .execute("DELETE FROM waves WHERE id = $1", &[&wave_id])
+        .await
+        .unwrap_err();
+    let db = err.as_db_error().expect("a database error");
+    assert!(db.message().contains("never deleted"), "{db:?}");
 }
