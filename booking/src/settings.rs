@@ -13,6 +13,7 @@ pub struct Settings {
     pub booking: BookingSettings,
     pub identity: IdentitySettings,
     pub faults: FaultSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +69,56 @@ impl Default for IdentitySettings {
             dev_provider: false,
             dev_key_path: String::new(),
             dev_token_seconds: 3600,
+        }
+    }
+}
+
+/// Overload shedding and rate limits (see `crate::middleware`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitSettings {
+    /// Requests under `/v1` one instance works on at once; past it the service answers
+    /// 503 with Retry-After at once instead of queueing. 0 turns the limit off.
+    pub max_in_flight: usize,
+    /// The Retry-After sent with a 503 when shedding, in seconds.
+    pub retry_after_seconds: u32,
+    /// Requests under `/v1` per client address per window (0: no limit).
+    pub per_address: u32,
+    /// State-changing requests (holds, bookings, cancels, moves) per citizen per window
+    /// (0: no limit). Keyed by the citizen's pseudonym, never the CPR number.
+    pub per_citizen: u32,
+    /// The rate-limit window, in seconds.
+    pub window_seconds: u32,
+    /// Client addresses exempt from the per-address limit (exact IPs), e.g. the load
+    /// generator of a benchmark. Per-citizen limits still apply to them.
+    pub address_allow: Vec<String>,
+    /// Take the client address from the last `X-Forwarded-For` hop. Only behind a
+    /// proxy that sets it; otherwise anyone could pick their own address.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_in_flight: 512,
+            retry_after_seconds: 2,
+            per_address: 1200,
+            per_citizen: 120,
+            window_seconds: 60,
+            address_allow: Vec::new(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl LimitSettings {
+    /// No shedding and no rate limits (tests that are about something else).
+    pub fn off() -> Self {
+        Self {
+            max_in_flight: 0,
+            per_address: 0,
+            per_citizen: 0,
+            ..Self::default()
         }
     }
 }

@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
 use crate::hot::{reconcile, HotStore};
+use crate::middleware::{self, Admission, RateLimiter};
 use crate::routes::{self, ApiDoc};
 use crate::service::Service;
 use crate::settings::Settings;
@@ -24,6 +25,7 @@ pub struct Application {
     port: u16,
     server: Server,
     service: Service,
+    admission: Admission,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -78,13 +80,25 @@ impl Application {
             postgres: Some(pg),
             redis: Some(redis),
         };
+        let admission = Admission::new(&settings.limits);
+        let admission_data = web::Data::new(admission.clone());
+        let limiter = web::Data::new(RateLimiter::new(
+            service.hot.clone(),
+            &settings.limits,
+            &settings.booking.pseudonym_secret,
+        )?);
         let svc_data = web::Data::new(service.clone());
         let verifier = web::Data::from(verifier);
         let dev_idp = dev_idp.map(web::Data::from);
         let openapi = ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
+            // The last wrap runs first: observe, then shed, then rate-limit.
             let mut app = App::new()
+                .wrap(from_fn(middleware::rate_limit))
+                .wrap(from_fn(middleware::admit))
                 .wrap(from_fn(kit_http::observe))
+                .app_data(admission_data.clone())
+                .app_data(limiter.clone())
                 .app_data(kit_http::json_config())
                 .app_data(kit_http::query_config())
                 .app_data(kit_http::path_config())
@@ -109,6 +123,7 @@ impl Application {
             port,
             server,
             service,
+            admission,
             tasks,
         })
     }
@@ -119,6 +134,11 @@ impl Application {
 
     pub fn service(&self) -> &Service {
         &self.service
+    }
+
+    /// The in-flight counter that sheds load (tests take its places to fill it).
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -6,4 +6,5 @@ mod eligibility;
 mod flow;
 mod helpers;
 mod invariant;
+mod limits;
 mod operations;
