@@ -20,3 +20,4 @@ pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod waitroom;

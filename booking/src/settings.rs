@@ -14,6 +14,7 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub faults: FaultSettings,
     pub limits: LimitSettings,
+    pub waiting_room: WaitingRoomSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,6 +120,45 @@ impl LimitSettings {
             per_address: 0,
             per_citizen: 0,
             ..Self::default()
+        }
+    }
+}
+
+/// The virtual waiting room (see `crate::waitroom`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WaitingRoomSettings {
+    /// Signs admission tokens. Every instance needs the same one.
+    pub secret: String,
+    /// How long an admission token is good for.
+    pub admission_seconds: u32,
+    /// A place lapses after this long without a refresh.
+    pub lapse_seconds: u32,
+    /// How often the page refreshes itself (well inside `lapse_seconds`).
+    pub refresh_seconds: u32,
+    /// How often rooms admit their next visitors, in milliseconds.
+    pub tick_ms: u64,
+    /// At most this many admissions per room and tick.
+    pub max_per_tick: u32,
+    /// Move each room's admission rate with the service's measured capacity.
+    pub follow_capacity: bool,
+    /// Bounds of the admission rate, visitors per second.
+    pub min_rate: f64,
+    pub max_rate: f64,
+}
+
+impl Default for WaitingRoomSettings {
+    fn default() -> Self {
+        Self {
+            secret: "dev-only-waiting-room-secret-change-me".into(),
+            admission_seconds: 600,
+            lapse_seconds: 180,
+            refresh_seconds: 15,
+            tick_ms: 500,
+            max_per_tick: 5000,
+            follow_capacity: true,
+            min_rate: 1.0,
+            max_rate: 5000.0,
         }
     }
 }

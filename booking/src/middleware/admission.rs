@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web;
 use service_kit::Problem;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::settings::LimitSettings;
@@ -18,6 +18,8 @@ use crate::settings::LimitSettings;
 #[derive(Debug, Clone)]
 pub struct Admission {
     in_flight: Arc<AtomicUsize>,
+    /// Requests shed since start (the waiting room's controller reads the increase).
+    shed_total: Arc<AtomicU64>,
     max: usize,
     retry_after: u32,
 }
@@ -36,6 +38,7 @@ impl Admission {
     pub fn new(settings: &LimitSettings) -> Self {
         Self {
             in_flight: Arc::new(AtomicUsize::new(0)),
+            shed_total: Arc::new(AtomicU64::new(0)),
             max: settings.max_in_flight,
             retry_after: settings.retry_after_seconds.max(1),
         }
@@ -53,6 +56,19 @@ impl Admission {
 
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Acquire)
+    }
+
+    pub fn shed_total(&self) -> u64 {
+        self.shed_total.load(Ordering::Relaxed)
+    }
+
+    /// The share of the in-flight cap in use now (0 when there is no cap).
+    pub fn busy_fraction(&self) -> f64 {
+        if self.max == 0 {
+            0.0
+        } else {
+            self.in_flight() as f64 / self.max as f64
+        }
     }
 
     fn shed(&self) -> Problem {
@@ -89,6 +105,7 @@ pub async fn admit(
             .map(ServiceResponse::map_into_boxed_body),
         None => {
             metrics::counter!("booking_shed_total", "reason" => "overloaded").increment(1);
+            admission.shed_total.fetch_add(1, Ordering::Relaxed);
             let (req, _) = req.into_parts();
             Ok(ServiceResponse::new(req, admission.shed().to_response()))
         }

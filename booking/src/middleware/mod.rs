@@ -8,12 +8,16 @@
 //!   Retry-After. Citizens are keyed by pseudonym and addresses by a keyed hash: no CPR
 //!   number or IP address is ever a Redis key.
 //!
+//! - `gate`: while a waiting room gates an opening, holds need its admission token.
+//!
 //! Operations endpoints (`/healthz`, `/readyz`, `/metrics`) are never shed or limited.
 
 pub mod admission;
+pub mod gate;
 pub mod ratelimit;
 
 pub use admission::{admit, Admission};
+pub use gate::gate;
 pub use ratelimit::{rate_limit, RateLimiter};
 
 /// Only the API is shed and limited; probes and metrics must answer under overload.

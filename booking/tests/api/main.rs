@@ -8,3 +8,4 @@ mod helpers;
 mod invariant;
 mod limits;
 mod operations;
+mod waitroom;

@@ -150,7 +150,7 @@ pub fn parse_redis_csv(text: &str) -> anyhow::Result<Ceiling> {
         .map(|s| s.trim_matches('"').to_owned())
         .collect();
     let row: Vec<String> = lines
-        .last()
+        .next_back()
         .context("redis-benchmark printed no result row")?
         .rsplitn(header.len(), ',')
         .map(|s| s.trim_matches('"').to_owned())

@@ -137,13 +137,13 @@ fn run_scenarios(args: &[String]) -> anyhow::Result<()> {
     let built = scenarios::build(plan, &named)?;
     let rt = runtime()?;
     rt.block_on(async move {
-        let mut attack = GooseAttack::initialize_with_config(config)?
+        let mut attack: GooseAttack = *GooseAttack::initialize_with_config(config)?
             .set_default(GooseDefault::Host, host.as_str())?
             .set_default(GooseDefault::Users, 50)?
             .set_default(GooseDefault::HatchRate, "25")?
             .set_default(GooseDefault::RunTime, 60)?;
         for s in built {
-            attack = Box::new(attack.register_scenario(s));
+            attack = attack.register_scenario(s);
         }
         let metrics = attack.execute().await?;
         println!(
