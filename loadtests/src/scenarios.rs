@@ -171,7 +171,7 @@ async fn sign_in(user: &mut GooseUser) -> TransactionResult {
         .json(&json!({"role": "citizen", "cpr": cpr}));
     let req = GooseRequest::builder()
         .set_request_builder(rb)
-        .name("POST /dev/token")
+        .name("/dev/token")
         .build();
     let mut goose = user.request(req).await?;
     let token = match goose.response {
@@ -203,7 +203,7 @@ async fn browse_sites(user: &mut GooseUser) -> TransactionResult {
     );
     let req = GooseRequest::builder()
         .path(path.as_str())
-        .name("GET /v1/sites")
+        .name("/v1/sites")
         .build();
     let mut goose = user.request(req).await?;
     let sites: Vec<i64> = match goose.response {
@@ -229,7 +229,7 @@ async fn fetch_day(user: &mut GooseUser, site: i64) -> Result<Vec<i64>, Box<Tran
     );
     let req = GooseRequest::builder()
         .path(path.as_str())
-        .name("GET /v1/sites/{id}/slots")
+        .name("/v1/sites/{id}/slots")
         .build();
     let mut goose = user.request(req).await?;
     match goose.response {
@@ -308,7 +308,7 @@ async fn take_hold(user: &mut GooseUser) -> Result<Option<String>, Box<Transacti
     let (status, body) = post_as_citizen(
         user,
         "/v1/holds",
-        "POST /v1/holds",
+        "/v1/holds",
         Some(json!({"slot_id": slot})),
         GooseMethod::Post,
     )
@@ -335,7 +335,7 @@ async fn confirm(user: &mut GooseUser) -> TransactionResult {
     let (status, body) = post_as_citizen(
         user,
         "/v1/bookings",
-        "POST /v1/bookings",
+        "/v1/bookings",
         Some(json!({"hold_id": hold})),
         GooseMethod::Post,
     )
@@ -358,7 +358,7 @@ async fn cancel_or_move(user: &mut GooseUser) -> TransactionResult {
         post_as_citizen(
             user,
             &format!("/v1/bookings/{booking}"),
-            "DELETE /v1/bookings/{id}",
+            "/v1/bookings/{id}",
             None,
             GooseMethod::Delete,
         )
@@ -374,7 +374,7 @@ async fn cancel_or_move(user: &mut GooseUser) -> TransactionResult {
         let (status, body) = post_as_citizen(
             user,
             &format!("/v1/bookings/{booking}/move"),
-            "POST /v1/bookings/{id}/move",
+            "/v1/bookings/{id}/move",
             Some(json!({"hold_id": hold})),
             GooseMethod::Post,
         )
@@ -394,7 +394,7 @@ async fn bot_browse(user: &mut GooseUser) -> TransactionResult {
         let path = format!("/v1/sites?campaign={}&limit=200", plan().campaign);
         let req = GooseRequest::builder()
             .path(path.as_str())
-            .name("GET /v1/sites")
+            .name("/v1/sites")
             .build();
         let goose = user.request(req).await?;
         if let Ok(r) = goose.response {
@@ -418,7 +418,7 @@ async fn fetch_passes(user: &mut GooseUser) -> TransactionResult {
         .bearer_auth(token);
     let req = GooseRequest::builder()
         .set_request_builder(rb)
-        .name("GET /v1/me/passes")
+        .name("/v1/me/passes")
         .build();
     user.request(req).await?;
     Ok(())

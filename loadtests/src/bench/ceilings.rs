@@ -205,7 +205,7 @@ pub async fn postgres_confirm(
            SELECT i, 1, 1, now() + interval '30 days' + i * interval '1 minute',
                   now() + interval '30 days' + (i + 1) * interval '1 minute', 1000000000
            FROM generate_series(1, {slots}) AS i;
-         VACUUM ANALYZE ceiling.slots;"
+         ANALYZE ceiling.slots;"
     ))
     .await
     .context("preparing the ceiling schema (is the booking schema migrated?)")?;
