@@ -5,7 +5,8 @@
 //! - `store`: PostgreSQL, the source of truth (SQL lives there);
 //! - `hot`: Redis, the fast path (Lua scripts in `hot/scripts/`), and the reconciler;
 //! - `service`: the operations, ordering PostgreSQL and Redis so a crash loses nothing;
-//! - `routes`: thin HTTP handlers; `startup`: wiring.
+//! - `routes`: thin HTTP handlers; `middleware`: load shedding and rate limits;
+//!   `startup`: wiring.
 
 pub mod clock;
 pub mod demo;
@@ -13,8 +14,10 @@ pub mod domain;
 pub mod error;
 pub mod hot;
 pub mod idempotency;
+pub mod middleware;
 pub mod routes;
 pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod waitroom;

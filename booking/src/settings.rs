@@ -13,6 +13,8 @@ pub struct Settings {
     pub booking: BookingSettings,
     pub identity: IdentitySettings,
     pub faults: FaultSettings,
+    pub limits: LimitSettings,
+    pub waiting_room: WaitingRoomSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,6 +74,95 @@ impl Default for IdentitySettings {
             dev_provider: false,
             dev_key_path: String::new(),
             dev_token_seconds: 3600,
+        }
+    }
+}
+
+/// Overload shedding and rate limits (see `crate::middleware`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitSettings {
+    /// Requests under `/v1` one instance works on at once; past it the service answers
+    /// 503 with Retry-After at once instead of queueing. 0 turns the limit off.
+    pub max_in_flight: usize,
+    /// The Retry-After sent with a 503 when shedding, in seconds.
+    pub retry_after_seconds: u32,
+    /// Requests under `/v1` per client address per window (0: no limit).
+    pub per_address: u32,
+    /// State-changing requests (holds, bookings, cancels, moves) per citizen per window
+    /// (0: no limit). Keyed by the citizen's pseudonym, never the CPR number.
+    pub per_citizen: u32,
+    /// The rate-limit window, in seconds.
+    pub window_seconds: u32,
+    /// Client addresses exempt from the per-address limit (exact IPs), e.g. the load
+    /// generator of a benchmark. Per-citizen limits still apply to them.
+    pub address_allow: Vec<String>,
+    /// Take the client address from the last `X-Forwarded-For` hop. Only behind a
+    /// proxy that sets it; otherwise anyone could pick their own address.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_in_flight: 512,
+            retry_after_seconds: 2,
+            per_address: 1200,
+            per_citizen: 120,
+            window_seconds: 60,
+            address_allow: Vec::new(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl LimitSettings {
+    /// No shedding and no rate limits (tests that are about something else).
+    pub fn off() -> Self {
+        Self {
+            max_in_flight: 0,
+            per_address: 0,
+            per_citizen: 0,
+            ..Self::default()
+        }
+    }
+}
+
+/// The virtual waiting room (see `crate::waitroom`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WaitingRoomSettings {
+    /// Signs admission tokens. Every instance needs the same one.
+    pub secret: String,
+    /// How long an admission token is good for.
+    pub admission_seconds: u32,
+    /// A place lapses after this long without a refresh.
+    pub lapse_seconds: u32,
+    /// How often the page refreshes itself (well inside `lapse_seconds`).
+    pub refresh_seconds: u32,
+    /// How often rooms admit their next visitors, in milliseconds.
+    pub tick_ms: u64,
+    /// At most this many admissions per room and tick.
+    pub max_per_tick: u32,
+    /// Move each room's admission rate with the service's measured capacity.
+    pub follow_capacity: bool,
+    /// Bounds of the admission rate, visitors per second.
+    pub min_rate: f64,
+    pub max_rate: f64,
+}
+
+impl Default for WaitingRoomSettings {
+    fn default() -> Self {
+        Self {
+            secret: "dev-only-waiting-room-secret-change-me".into(),
+            admission_seconds: 600,
+            lapse_seconds: 180,
+            refresh_seconds: 15,
+            tick_ms: 500,
+            max_per_tick: 5000,
+            follow_capacity: true,
+            min_rate: 1.0,
+            max_rate: 5000.0,
         }
     }
 }

@@ -16,14 +16,18 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
 use crate::hot::{reconcile, HotStore};
+use crate::middleware::{self, Admission, RateLimiter};
 use crate::routes::{self, ApiDoc};
 use crate::service::Service;
 use crate::settings::Settings;
+use crate::waitroom::WaitingRoom;
 
 pub struct Application {
     port: u16,
     server: Server,
     service: Service,
+    admission: Admission,
+    waiting_room: WaitingRoom,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -78,13 +82,33 @@ impl Application {
             postgres: Some(pg),
             redis: Some(redis),
         };
+        let admission = Admission::new(&settings.limits);
+        let admission_data = web::Data::new(admission.clone());
+        let limiter = web::Data::new(RateLimiter::new(
+            service.hot.clone(),
+            &settings.limits,
+            &settings.booking.pseudonym_secret,
+        )?);
+        let waiting_room = WaitingRoom::new(
+            service.hot.clone(),
+            service.clock.clone(),
+            &settings.waiting_room,
+        );
+        let room_data = web::Data::new(waiting_room.clone());
         let svc_data = web::Data::new(service.clone());
         let verifier = web::Data::from(verifier);
         let dev_idp = dev_idp.map(web::Data::from);
         let openapi = ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
+            // The last wrap runs first: observe, shed, rate-limit, then the room's gate.
             let mut app = App::new()
+                .wrap(from_fn(middleware::gate))
+                .wrap(from_fn(middleware::rate_limit))
+                .wrap(from_fn(middleware::admit))
                 .wrap(from_fn(kit_http::observe))
+                .app_data(admission_data.clone())
+                .app_data(limiter.clone())
+                .app_data(room_data.clone())
                 .app_data(kit_http::json_config())
                 .app_data(kit_http::query_config())
                 .app_data(kit_http::path_config())
@@ -104,11 +128,14 @@ impl Application {
             server = server.workers(settings.http.workers);
         }
         let server = server.run();
-        let tasks = spawn_background(&service, &settings);
+        let mut tasks = spawn_background(&service, &settings);
+        tasks.push(spawn_waiting_room(waiting_room.clone(), admission.clone()));
         Ok(Self {
             port,
             server,
             service,
+            admission,
+            waiting_room,
             tasks,
         })
     }
@@ -119,6 +146,16 @@ impl Application {
 
     pub fn service(&self) -> &Service {
         &self.service
+    }
+
+    /// The waiting room (tests drive its admissions directly).
+    pub fn waiting_room(&self) -> &WaitingRoom {
+        &self.waiting_room
+    }
+
+    /// The in-flight counter that sheds load (tests take its places to fill it).
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -215,4 +252,56 @@ fn spawn_background(service: &Service, settings: &Settings) -> Vec<JoinHandle<()
         }
     }));
     tasks
+}
+
+/// Admits waiting-room visitors every `tick_ms`; once a second moves each open room's
+/// rate with the service's measured capacity (shedding since the last second, share of
+/// the in-flight cap in use) and re-reads which rooms gate holds.
+fn spawn_waiting_room(room: WaitingRoom, admission: Admission) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let s = room.settings().clone();
+        let mut tick = tokio::time::interval(Duration::from_millis(s.tick_ms.max(50)));
+        let mut last_control = std::time::Instant::now();
+        let mut last_shed = admission.shed_total();
+        loop {
+            tick.tick().await;
+            let rooms = match room.rooms().await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::error_chain(&e), "waiting rooms not read");
+                    continue;
+                }
+            };
+            for r in &rooms {
+                if let Err(e) = room.tick(&r.name).await {
+                    tracing::warn!(error = %crate::error::error_chain(&e), "waiting room tick failed");
+                }
+            }
+            if last_control.elapsed() >= Duration::from_secs(1) {
+                last_control = std::time::Instant::now();
+                let shed = admission.shed_total();
+                let busy = admission.busy_fraction();
+                if s.follow_capacity {
+                    for r in &rooms {
+                        let next = crate::waitroom::next_rate(
+                            r.rate,
+                            shed - last_shed,
+                            busy,
+                            s.min_rate,
+                            s.max_rate,
+                        );
+                        if (next - r.rate).abs() > f64::EPSILON {
+                            if let Err(e) = room.set_rate(&r.name, next).await {
+                                tracing::warn!(error = %crate::error::error_chain(&e), "waiting room rate not set");
+                            }
+                        }
+                    }
+                }
+                last_shed = shed;
+                if let Err(e) = room.refresh_gates().await {
+                    tracing::warn!(error = %crate::error::error_chain(&e), "waiting room gates not read");
+                }
+            }
+        }
+    })
 }

@@ -3,6 +3,7 @@
 pub mod authority;
 pub mod citizen;
 pub mod eligibility;
+pub mod waitroom;
 
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
@@ -59,8 +60,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/waves", web::post().to(eligibility::create_wave))
             .route("/waves", web::get().to(eligibility::list_waves))
             .route("/waves/{id}", web::get().to(eligibility::wave_detail))
-            .route("/waves/{id}/close", web::post().to(eligibility::close_wave)),
-    );
+            .route("/waves/{id}/close", web::post().to(eligibility::close_wave))
+            .route("/waiting-rooms", web::post().to(waitroom::create_room))
+            .route(
+                "/waiting-rooms/{room}/visitors",
+                web::post().to(waitroom::join),
+            )
+            .route(
+                "/waiting-rooms/{room}/visitors/{visitor}",
+                web::get().to(waitroom::status),
+            ),
+    )
+    .route("/waiting-room/{room}", web::get().to(waitroom::page));
 }
 
 struct BearerAuth;
@@ -115,6 +126,9 @@ impl Modify for BearerAuth {
         eligibility::wave_detail,
         eligibility::close_wave,
         eligibility::my_eligibility,
+        waitroom::create_room,
+        waitroom::join,
+        waitroom::status,
     ),
     components(schemas(service_kit::Problem)),
     modifiers(&BearerAuth)

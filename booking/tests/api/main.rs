@@ -6,4 +6,6 @@ mod eligibility;
 mod flow;
 mod helpers;
 mod invariant;
+mod limits;
 mod operations;
+mod waitroom;

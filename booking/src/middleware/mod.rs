@@ -1,0 +1,26 @@
+//! What stands in front of the handlers on opening day:
+//!
+//! - `admission`: a cap on requests in flight; past it, an immediate 503 with
+//!   Retry-After, before any body is read, token verified or store touched, so
+//!   overload costs almost nothing and admitted requests keep their latency;
+//! - `ratelimit`: per client address (every `/v1` request) and per citizen
+//!   (state-changing requests), counted in Redis so all instances share them; 429 with
+//!   Retry-After. Citizens are keyed by pseudonym and addresses by a keyed hash: no CPR
+//!   number or IP address is ever a Redis key.
+//!
+//! - `gate`: while a waiting room gates an opening, holds need its admission token.
+//!
+//! Operations endpoints (`/healthz`, `/readyz`, `/metrics`) are never shed or limited.
+
+pub mod admission;
+pub mod gate;
+pub mod ratelimit;
+
+pub use admission::{admit, Admission};
+pub use gate::gate;
+pub use ratelimit::{rate_limit, RateLimiter};
+
+/// Only the API is shed and limited; probes and metrics must answer under overload.
+fn guarded(path: &str) -> bool {
+    path.starts_with("/v1/")
+}

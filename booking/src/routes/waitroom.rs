@@ -1,0 +1,160 @@
+//! Waiting-room routes: the authority opens a room for a wave opening; visitors join,
+//! refresh and get their admission token; `/waiting-room/{room}` is the page people see
+//! (position, estimated wait, refreshes itself).
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use identity::Authority;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::BookingError;
+use crate::waitroom::{Room, State, VisitorStatus, WaitingRoom};
+
+type Reply = Result<HttpResponse, BookingError>;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoomRequest {
+    /// `[a-z0-9-]`, e.g. `dose-1-wave-3`.
+    pub name: String,
+    pub opens_at: DateTime<Utc>,
+    /// The admission rate to start with (visitors per second); the controller then
+    /// follows the service's measured capacity.
+    pub admissions_per_second: f64,
+    /// While open, holds need this room's admission token.
+    #[serde(default)]
+    pub gate_holds: bool,
+}
+
+#[utoipa::path(post, path = "/v1/waiting-rooms", request_body = RoomRequest,
+    responses((status = 201, description = "room created or updated"), (status = 400, body = service_kit::Problem)),
+    security(("bearer" = [])), tag = "authority")]
+pub async fn create_room(
+    room: web::Data<WaitingRoom>,
+    _who: Authority,
+    body: web::Json<RoomRequest>,
+) -> Reply {
+    let r = Room {
+        name: body.name.clone(),
+        opens_ms: body.opens_at.timestamp_millis(),
+        rate: body.admissions_per_second,
+        gate_holds: body.gate_holds,
+    };
+    room.create(&r).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "name": r.name, "opens_at": body.opens_at, "gate_holds": r.gate_holds
+    })))
+}
+
+#[utoipa::path(post, path = "/v1/waiting-rooms/{room}/visitors", params(("room" = String, Path)),
+    responses((status = 201, body = VisitorStatus), (status = 404, body = service_kit::Problem)), tag = "public")]
+pub async fn join(room: web::Data<WaitingRoom>, path: web::Path<String>) -> Reply {
+    Ok(HttpResponse::Created().json(room.join(&path).await?))
+}
+
+#[utoipa::path(get, path = "/v1/waiting-rooms/{room}/visitors/{visitor}",
+    params(("room" = String, Path), ("visitor" = String, Path)),
+    responses((status = 200, body = VisitorStatus), (status = 404, body = service_kit::Problem)), tag = "public")]
+pub async fn status(room: web::Data<WaitingRoom>, path: web::Path<(String, String)>) -> Reply {
+    let (name, visitor) = path.into_inner();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(room.status(&name, &visitor).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    pub visitor: Option<String>,
+}
+
+/// The page: joins on the first visit (then redirects to its own address with the
+/// visitor id), shows the place afterwards and refreshes itself.
+pub async fn page(
+    room: web::Data<WaitingRoom>,
+    path: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> Reply {
+    let name = path.into_inner();
+    let status = match &q.visitor {
+        None => {
+            let s = room.join(&name).await?;
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/waiting-room/{name}?visitor={}", s.visitor),
+                ))
+                .finish());
+        }
+        Some(v) => room.status(&name, v).await?,
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(render(&status)))
+}
+
+fn render(s: &VisitorStatus) -> String {
+    let (headline, detail, refresh) = match s.state {
+        State::BeforeOpening => (
+            "Du er i venteværelset".to_owned(),
+            format!(
+                "Bookingen åbner {} (UTC). Alle, der er her før åbningen, får en tilfældig plads i køen, når den åbner. Lad siden være åben.",
+                s.opens_at.format("%d.%m.%Y %H:%M")
+            ),
+            true,
+        ),
+        State::Waiting => (
+            format!("Der er {} foran dig", s.ahead),
+            match s.estimated_wait_seconds {
+                Some(w) if w >= 120 => format!("Forventet ventetid: omkring {} minutter.", w.div_ceil(60)),
+                Some(w) => format!("Forventet ventetid: omkring {w} sekunder."),
+                None => "Ventetiden kan ikke anslås lige nu.".to_owned(),
+            },
+            true,
+        ),
+        State::Admitted => (
+            "Det er din tur".to_owned(),
+            format!(
+                "Du kan booke nu, indtil {} (UTC). Din adgangsbillet: <code>{}</code>",
+                s.admitted_until.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+                s.admission_token.as_deref().map(html_escape).unwrap_or_default()
+            ),
+            false,
+        ),
+        State::Lapsed | State::Expired | State::Unknown => (
+            "Din plads er udløbet".to_owned(),
+            format!(
+                "Siden blev ikke opdateret i tide. <a href=\"/waiting-room/{}\">Stil dig i køen igen</a>.",
+                html_escape(&s.room)
+            ),
+            false,
+        ),
+    };
+    let meta = if refresh {
+        format!(
+            "<meta http-equiv=\"refresh\" content=\"{}\">",
+            s.refresh_seconds.max(1)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "<!doctype html><html lang=\"da\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{meta}\
+<title>Venteværelse</title></head><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto\">\
+<h1>{headline}</h1><p>{detail}</p>\
+<p><small>Siden opdaterer sig selv hvert {} sekund. Luk den ikke: uden opdatering i {} minutter mister du din plads.</small></p>\
+</body></html>",
+        s.refresh_seconds,
+        s.lapse_seconds.div_ceil(60).max(1),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

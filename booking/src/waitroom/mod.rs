@@ -1,0 +1,376 @@
+//! The virtual waiting room for wave openings.
+//!
+//! - Who arrives before the opening gets a random order key, so at the opening the early
+//!   crowd stands in a random order (a shuffle nobody can see before it: positions are
+//!   only shown after the opening); who arrives later joins the end, in arrival order.
+//! - Admission follows a rate (visitors per second) that the controller moves with the
+//!   booking service's measured capacity: up while requests are served without
+//!   shedding and with room in flight, down as soon as it sheds.
+//! - Admitted visitors get a signed, short-lived token (`token`); while a room with the
+//!   hold gate is open, `POST /v1/holds` needs one (see `middleware::gate`).
+//! - A place lapses when its visitor has not refreshed for `lapse_seconds`: a lapsed
+//!   visitor at the head is skipped without using up an admission, so people who walk
+//!   away never stall the queue.
+//!
+//! Rooms live in Redis (one hash tag per room: `{wr:<room>}`; cluster-safe scripts).
+//! Losing Redis loses the queue, never a booking; visitors join again.
+
+pub mod token;
+
+use redis::Script;
+use std::sync::{Arc, RwLock};
+
+use crate::clock::Clock;
+use crate::error::{BookingError, Result};
+use crate::hot::HotStore;
+use crate::settings::WaitingRoomSettings;
+
+/// Where a visitor stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Joined before the opening; the order is drawn at the opening.
+    BeforeOpening,
+    Waiting,
+    /// May book now, with the token.
+    Admitted,
+    /// Did not refresh in time; join again (at the end).
+    Lapsed,
+    /// Admitted, but the token's time ran out; join again.
+    Expired,
+    /// Not in this room.
+    Unknown,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VisitorStatus {
+    pub room: String,
+    pub visitor: String,
+    pub state: State,
+    /// People ahead (waiting only).
+    pub ahead: u64,
+    /// Estimated wait in seconds at the current admission rate (waiting only).
+    pub estimated_wait_seconds: Option<u64>,
+    /// How often the page refreshes itself, in seconds.
+    pub refresh_seconds: u32,
+    /// The place lapses after this many seconds without a refresh.
+    pub lapse_seconds: u32,
+    /// The current admission rate, visitors per second.
+    pub admissions_per_second: f64,
+    pub opens_at: chrono::DateTime<chrono::Utc>,
+    /// The admission token (admitted only): send it as `Admission-Token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admission_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admitted_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+struct Scripts {
+    join: Script,
+    status: Script,
+    tick: Script,
+}
+
+/// A room as its meta hash holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Room {
+    pub name: String,
+    pub opens_ms: i64,
+    pub rate: f64,
+    pub gate_holds: bool,
+}
+
+#[derive(Clone)]
+pub struct WaitingRoom {
+    hot: HotStore,
+    clock: Clock,
+    settings: Arc<WaitingRoomSettings>,
+    scripts: Arc<Scripts>,
+    /// Open rooms with the hold gate on, refreshed by the controller every tick.
+    gated: Arc<RwLock<Vec<String>>>,
+}
+
+fn ms_to_time(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+impl WaitingRoom {
+    pub fn new(hot: HotStore, clock: Clock, settings: &WaitingRoomSettings) -> Self {
+        Self {
+            hot,
+            clock,
+            settings: Arc::new(settings.clone()),
+            scripts: Arc::new(Scripts {
+                join: Script::new(include_str!("../hot/scripts/wr_join.lua")),
+                status: Script::new(include_str!("../hot/scripts/wr_status.lua")),
+                tick: Script::new(include_str!("../hot/scripts/wr_tick.lua")),
+            }),
+            gated: Arc::new(RwLock::new(Vec::new())),
+        }
+    }
+
+    fn key(&self, room: &str, part: &str) -> String {
+        format!("{}{{wr:{room}}}:{part}", self.hot.keys().prefix())
+    }
+
+    fn registry(&self) -> String {
+        format!("{}wr-rooms", self.hot.keys().prefix())
+    }
+
+    fn check_name(room: &str) -> Result<()> {
+        if token::plain(room) {
+            Ok(())
+        } else {
+            Err(BookingError::Invalid(
+                "a room name is 1-64 characters of a-z, 0-9 and '-'".into(),
+            ))
+        }
+    }
+
+    /// Creates or reconfigures a room. The queue of an existing room is kept.
+    pub async fn create(&self, room: &Room) -> Result<()> {
+        Self::check_name(&room.name)?;
+        if !(room.rate.is_finite() && room.rate >= 0.0) {
+            return Err(BookingError::Invalid(
+                "the admission rate must be a number >= 0".into(),
+            ));
+        }
+        let rate = room.rate.clamp(
+            self.settings.min_rate,
+            self.settings.max_rate.max(self.settings.min_rate),
+        );
+        redis::pipe()
+            .hset_multiple(
+                self.key(&room.name, "meta"),
+                &[
+                    ("opens_ms", room.opens_ms.to_string()),
+                    ("rate", rate.to_string()),
+                    ("gate", if room.gate_holds { "1" } else { "0" }.to_owned()),
+                ],
+            )
+            .ignore()
+            .sadd(self.registry(), &room.name)
+            .ignore()
+            .query_async::<()>(&mut self.hot.conn())
+            .await?;
+        self.refresh_gates().await?;
+        Ok(())
+    }
+
+    pub async fn room(&self, name: &str) -> Result<Option<Room>> {
+        Self::check_name(name)?;
+        let (opens, rate, gate): (Option<i64>, Option<f64>, Option<String>) = redis::cmd("HMGET")
+            .arg(self.key(name, "meta"))
+            .arg(&["opens_ms", "rate", "gate"])
+            .query_async(&mut self.hot.conn())
+            .await?;
+        Ok(opens.map(|opens_ms| Room {
+            name: name.to_owned(),
+            opens_ms,
+            rate: rate.unwrap_or(0.0),
+            gate_holds: gate.as_deref() == Some("1"),
+        }))
+    }
+
+    pub async fn rooms(&self) -> Result<Vec<Room>> {
+        let names: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.registry())
+            .query_async(&mut self.hot.conn())
+            .await?;
+        let mut out = Vec::new();
+        for n in names {
+            if let Some(r) = self.room(&n).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A new visitor joins; returns where they stand.
+    pub async fn join(&self, room: &str) -> Result<VisitorStatus> {
+        Self::check_name(room)?;
+        let visitor = uuid::Uuid::new_v4().simple().to_string();
+        let joined: String = self
+            .scripts
+            .join
+            .key(self.key(room, "meta"))
+            .key(self.key(room, "q"))
+            .key(self.key(room, "seen"))
+            .key(self.key(room, "adm"))
+            .key(self.key(room, "seq"))
+            .arg(self.clock.now_ms())
+            .arg(&visitor)
+            .arg(rand::random::<f64>())
+            .invoke_async(&mut self.hot.conn())
+            .await?;
+        if joined == "no_room" {
+            return Err(BookingError::NotFound("waiting room"));
+        }
+        self.status(room, &visitor).await
+    }
+
+    /// Where `visitor` stands; the call itself keeps their place.
+    pub async fn status(&self, room: &str, visitor: &str) -> Result<VisitorStatus> {
+        Self::check_name(room)?;
+        if !token::plain(visitor) {
+            return Err(BookingError::NotFound("visitor"));
+        }
+        let now = self.clock.now_ms();
+        let (state, ahead, ms, rate_milli): (String, i64, i64, i64) = self
+            .scripts
+            .status
+            .key(self.key(room, "meta"))
+            .key(self.key(room, "q"))
+            .key(self.key(room, "seen"))
+            .key(self.key(room, "adm"))
+            .key(self.key(room, "gone"))
+            .arg(now)
+            .arg(visitor)
+            .arg(i64::from(self.settings.lapse_seconds) * 1000)
+            .invoke_async(&mut self.hot.conn())
+            .await?;
+        let state = match state.as_str() {
+            "before_opening" => State::BeforeOpening,
+            "waiting" => State::Waiting,
+            "admitted" => State::Admitted,
+            "lapsed" => State::Lapsed,
+            "expired" => State::Expired,
+            "unknown" => State::Unknown,
+            _ => return Err(BookingError::NotFound("waiting room")),
+        };
+        let rate = rate_milli as f64 / 1000.0;
+        let opens_ms = self.room(room).await?.map_or(0, |r| r.opens_ms);
+        let ahead = u64::try_from(ahead).unwrap_or(0);
+        let admission_token = (state == State::Admitted).then(|| {
+            token::sign(
+                self.settings.secret.as_bytes(),
+                &token::Admission {
+                    room: room.to_owned(),
+                    visitor: visitor.to_owned(),
+                    expires_ms: ms,
+                },
+            )
+        });
+        Ok(VisitorStatus {
+            room: room.to_owned(),
+            visitor: visitor.to_owned(),
+            state,
+            ahead,
+            estimated_wait_seconds: (state == State::Waiting && rate > 0.0)
+                .then(|| ((ahead + 1) as f64 / rate).ceil() as u64),
+            refresh_seconds: self.settings.refresh_seconds,
+            lapse_seconds: self.settings.lapse_seconds,
+            admissions_per_second: rate,
+            opens_at: ms_to_time(opens_ms),
+            admission_token,
+            admitted_until: (state == State::Admitted).then(|| ms_to_time(ms)),
+        })
+    }
+
+    /// Admits the next visitors of `room` for the time since its last tick; returns them
+    /// in the order admitted.
+    pub async fn tick(&self, room: &str) -> Result<Vec<String>> {
+        let admitted: Vec<String> = self
+            .scripts
+            .tick
+            .key(self.key(room, "meta"))
+            .key(self.key(room, "q"))
+            .key(self.key(room, "seen"))
+            .key(self.key(room, "adm"))
+            .key(self.key(room, "gone"))
+            .arg(self.clock.now_ms())
+            .arg(i64::from(self.settings.lapse_seconds) * 1000)
+            .arg(i64::from(self.settings.admission_seconds) * 1000)
+            .arg(self.settings.max_per_tick.max(1))
+            .invoke_async(&mut self.hot.conn())
+            .await?;
+        if !admitted.is_empty() {
+            metrics::counter!("waiting_room_admitted_total").increment(admitted.len() as u64);
+        }
+        Ok(admitted)
+    }
+
+    pub async fn set_rate(&self, room: &str, rate: f64) -> Result<()> {
+        redis::cmd("HSET")
+            .arg(self.key(room, "meta"))
+            .arg("rate")
+            .arg(rate.to_string())
+            .query_async::<()>(&mut self.hot.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Re-reads which open rooms gate holds.
+    pub async fn refresh_gates(&self) -> Result<()> {
+        let now = self.clock.now_ms();
+        let gated: Vec<String> = self
+            .rooms()
+            .await?
+            .into_iter()
+            .filter(|r| r.gate_holds && r.opens_ms <= now)
+            .map(|r| r.name)
+            .collect();
+        if let Ok(mut g) = self.gated.write() {
+            *g = gated;
+        }
+        Ok(())
+    }
+
+    /// Whether holds need an admission token now, and if so whether `token` is one
+    /// (signed, unexpired, for a gated open room).
+    pub fn gate_allows(&self, token: Option<&str>) -> bool {
+        let gated = match self.gated.read() {
+            Ok(g) => g.clone(),
+            Err(_) => return true,
+        };
+        if gated.is_empty() {
+            return true;
+        }
+        let Some(token) = token else {
+            return false;
+        };
+        match token::verify(self.settings.secret.as_bytes(), token, self.clock.now_ms()) {
+            Ok(a) => gated.contains(&a.room),
+            Err(_) => false,
+        }
+    }
+
+    pub fn settings(&self) -> &WaitingRoomSettings {
+        &self.settings
+    }
+}
+
+/// The admission controller's next rate (visitors per second): multiplicative decrease
+/// when the service shed load in the last period, additive-multiplicative increase while
+/// it served without shedding and with less than half its in-flight room in use, else
+/// unchanged. Clamped to `[min, max]`.
+pub fn next_rate(current: f64, shed: u64, busy_fraction: f64, min: f64, max: f64) -> f64 {
+    let next = if shed > 0 {
+        current * 0.7
+    } else if busy_fraction < 0.5 {
+        (current * 1.1).max(current + 1.0)
+    } else {
+        current
+    };
+    next.clamp(min, max.max(min))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_rate;
+
+    #[track_caller]
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() < 1e-9, "{a} != {b}");
+    }
+
+    #[test]
+    fn the_rate_backs_off_on_shedding_and_grows_with_headroom() {
+        close(next_rate(100.0, 3, 0.9, 1.0, 1000.0), 70.0);
+        close(next_rate(100.0, 0, 0.1, 1.0, 1000.0), 110.0);
+        close(next_rate(5.0, 0, 0.1, 1.0, 1000.0), 6.0);
+        close(next_rate(100.0, 0, 0.8, 1.0, 1000.0), 100.0);
+        close(next_rate(1.0, 9, 1.0, 1.0, 1000.0), 1.0); // never below min
+        close(next_rate(990.0, 0, 0.0, 1.0, 1000.0), 1000.0); // never above max
+    }
+}

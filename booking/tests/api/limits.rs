@@ -1,0 +1,164 @@
+//! Overload shedding and rate limits, against the real service, PostgreSQL and Redis.
+
+use booking::middleware::Admission;
+use booking::settings::{LimitSettings, Settings};
+use booking::startup::Application;
+use reqwest::StatusCode;
+use serde_json::Value;
+use service_kit::testing::TestDatabase;
+
+use crate::helpers::{cpr, spawn_app_with, test_settings, TestApp};
+
+async fn app_with_limits(limits: LimitSettings) -> TestApp {
+    let db = TestDatabase::create().await.expect("test database");
+    let mut settings = test_settings(&db);
+    settings.limits = limits;
+    spawn_app_with(settings, db).await
+}
+
+/// The app and its admission counter, so a test can fill the service up exactly.
+async fn app_and_admission(limits: LimitSettings) -> (String, Admission) {
+    let db = TestDatabase::create().await.expect("test database");
+    let mut settings: Settings = test_settings(&db);
+    settings.limits = limits;
+    let app = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let admission = app.admission().clone();
+    tokio::spawn(async move {
+        let _db = db; // the database lives as long as the server
+        app.run_until_stopped().await
+    });
+    (address, admission)
+}
+
+#[track_caller]
+fn assert_retry_after(r: &reqwest::Response) -> u64 {
+    let v = r
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After seconds");
+    assert!(v >= 1);
+    v
+}
+
+#[tokio::test]
+async fn past_its_in_flight_cap_the_service_sheds_with_503_and_retry_after() {
+    let (address, admission) = app_and_admission(LimitSettings {
+        max_in_flight: 3,
+        retry_after_seconds: 4,
+        ..LimitSettings::off()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let sites = format!("{address}/v1/sites");
+    assert_eq!(
+        http.get(&sites).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // Three requests in flight: the cap is reached.
+    let places: Vec<_> = (0..3).map(|_| admission.try_admit().unwrap()).collect();
+    let r = http.get(&sites).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(assert_retry_after(&r), 4);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "overloaded");
+    assert_eq!(body["retry_after"], 4);
+    // Probes still answer, and a shed request took no place.
+    let r = http.get(format!("{address}/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(admission.in_flight(), 3);
+
+    drop(places);
+    assert_eq!(
+        http.get(&sites).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(admission.in_flight(), 0);
+}
+
+#[tokio::test]
+async fn one_address_is_limited_per_window_unless_allowed() {
+    let limited = app_with_limits(LimitSettings {
+        per_address: 3,
+        window_seconds: 60,
+        ..LimitSettings::off()
+    })
+    .await;
+    for _ in 0..3 {
+        let r = limited.get("/v1/sites", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = limited.get("/v1/sites", None).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = assert_retry_after(&r);
+    assert!(wait <= 60, "{wait}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert_eq!(
+        limited.get("/healthz", None).await.status(),
+        StatusCode::OK,
+        "probes are not limited"
+    );
+
+    let allowed = app_with_limits(LimitSettings {
+        per_address: 3,
+        window_seconds: 60,
+        address_allow: vec!["127.0.0.1".into()],
+        ..LimitSettings::off()
+    })
+    .await;
+    for _ in 0..10 {
+        assert_eq!(
+            allowed.get("/v1/sites", None).await.status(),
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_is_limited_alone_and_keyed_by_pseudonym() {
+    let app = app_with_limits(LimitSettings {
+        per_citizen: 2,
+        window_seconds: 60,
+        ..LimitSettings::off()
+    })
+    .await;
+    let slots = app.setup_slots(4, 10).await;
+    let me_cpr = cpr(7);
+    let me = app.citizen(&me_cpr).await;
+    let other = app.citizen(&cpr(8)).await;
+    assert_eq!(app.hold(&me, slots[0]).await.status(), StatusCode::CREATED);
+    assert_eq!(app.hold(&me, slots[1]).await.status(), StatusCode::CREATED);
+    let r = app.hold(&me, slots[2]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_retry_after(&r);
+    // Someone else is not held back by my limit, and reading is not a change.
+    assert_eq!(
+        app.hold(&other, slots[2]).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.get("/v1/me/bookings", Some(&me)).await.status(),
+        StatusCode::OK
+    );
+
+    // The counters are in Redis under pseudonyms: no key carries the CPR number.
+    let client = redis::Client::open(app.settings.redis.url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}*", app.settings.redis.key_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(keys.iter().any(|k| k.ends_with(":rl")), "{keys:?}");
+    assert!(keys.iter().all(|k| !k.contains(&me_cpr)), "{keys:?}");
+}

@@ -1,0 +1,59 @@
+# Helpers for infra/load and infra/bench: a booking service of its own (release build,
+# its own database and Redis key prefix, never the demo's), started and stopped here.
+# Sourced after lib.sh, not run.
+
+LOAD_DB="${LOAD_DB:-load_bench}"
+LOAD_PORT="${LOAD_PORT:-8180}"
+LOAD_PREFIX="${LOAD_PREFIX:-lb:}"
+LOAD_STATE="$ROOT/var/load"
+
+# Builds the release binaries, makes the database (migrated, demo data loaded) and, with
+# CAPACITY set, raises every slot to at least that many places.
+prepare_load_db() {
+  say "building booking and loadtests (release)"
+  cargo build -q --release -p booking -p loadtests
+  BIN="$(target_dir)/release/booking"
+  LOADTESTS="$(target_dir)/release/loadtests"
+  mkdir -p "$LOAD_STATE"
+  if [ "$(psql "$PG_URL_BASE/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$LOAD_DB'")" != "1" ]; then
+    say "creating database $LOAD_DB"
+    psql "$PG_URL_BASE/postgres" -qc "CREATE DATABASE $LOAD_DB"
+  fi
+  say "loading demo sites and slots into $LOAD_DB"
+  APP__DATABASE__URL="$PG_URL_BASE/$LOAD_DB" APP__REDIS__KEY_PREFIX="$LOAD_PREFIX" \
+    APP__TELEMETRY__FILTER=warn "$BIN" seed
+  if [ -n "${CAPACITY:-}" ]; then
+    say "raising every slot to at least $CAPACITY places"
+    psql "$PG_URL_BASE/$LOAD_DB" -qc \
+      "UPDATE slots SET capacity = $CAPACITY, version = version + 1 WHERE capacity < $CAPACITY"
+  fi
+}
+
+# Starts the service on LOAD_PORT with the limits in $1 (TOML lines for [limits]).
+start_load_service() {
+  local limits="$1"
+  cat >"$LOAD_STATE/booking.toml" <<TOML
+[limits]
+$limits
+TOML
+  APP_CONFIG="$LOAD_STATE/booking.toml" \
+  APP__HTTP__PORT="$LOAD_PORT" \
+  APP__HTTP__WORKERS="${WORKERS:-2}" \
+  APP__DATABASE__URL="$PG_URL_BASE/$LOAD_DB" \
+  APP__DATABASE__POOL_SIZE="${POOL_SIZE:-16}" \
+  APP__REDIS__URL="$REDIS_URL" \
+  APP__REDIS__KEY_PREFIX="$LOAD_PREFIX" \
+  APP__IDENTITY__DEV_PROVIDER=true \
+  APP__IDENTITY__ISSUER="http://127.0.0.1:$LOAD_PORT/dev" \
+  APP__IDENTITY__DEV_KEY_PATH="$LOAD_STATE/dev-idp-key.pem" \
+  APP__TELEMETRY__FILTER="${LOG:-error}" \
+    "$BIN" >"$LOAD_STATE/booking.log" 2>&1 &
+  LOAD_PID=$!
+  trap 'kill $LOAD_PID 2>/dev/null; wait $LOAD_PID 2>/dev/null' EXIT INT TERM
+  for _ in $(seq 1 150); do
+    curl -fsS "http://127.0.0.1:$LOAD_PORT/readyz" >/dev/null 2>&1 && return 0
+    kill -0 $LOAD_PID 2>/dev/null || die "the booking service stopped; see $LOAD_STATE/booking.log"
+    sleep 0.2
+  done
+  die "the booking service did not become ready; see $LOAD_STATE/booking.log"
+}
