@@ -3,6 +3,7 @@
 pub mod authority;
 pub mod citizen;
 pub mod eligibility;
+pub mod holds;
 
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/slots/{id}/close", web::post().to(authority::close_slot))
             .route("/holds", web::post().to(citizen::create_hold))
             .route("/holds/{id}", web::delete().to(citizen::release_hold))
+            .route("/holds/{id}/extend", web::post().to(holds::extend_hold))
             .route("/bookings", web::post().to(citizen::confirm))
             .route("/bookings/{id}", web::delete().to(citizen::cancel))
             .route("/bookings/{id}/move", web::post().to(citizen::move_booking))
@@ -100,6 +102,7 @@ impl Modify for BearerAuth {
         citizen::site_slots,
         citizen::create_hold,
         citizen::release_hold,
+        holds::extend_hold,
         citizen::confirm,
         citizen::cancel,
         citizen::move_booking,

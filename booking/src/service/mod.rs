@@ -7,6 +7,7 @@ pub mod authority;
 pub mod catalog;
 pub mod citizen;
 pub mod eligibility;
+pub mod holds;
 
 use deadpool_postgres::Pool;
 use identity::{Cpr, Pseudonym, Pseudonymizer};

@@ -5,5 +5,6 @@ mod crash;
 mod eligibility;
 mod flow;
 mod helpers;
+mod holds;
 mod invariant;
 mod operations;
