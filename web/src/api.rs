@@ -224,7 +224,10 @@ impl Api {
     }
 
     /// DEVELOPMENT ONLY: a token from the dev identity provider.
-    pub async fn dev_token(&self, request: &identity::TokenRequest) -> Result<TokenResponse, ApiError> {
+    pub async fn dev_token(
+        &self,
+        request: &identity::TokenRequest,
+    ) -> Result<TokenResponse, ApiError> {
         Self::call(self.http.post(&self.dev_token_url).json(request)).await
     }
 
@@ -276,7 +279,10 @@ impl Api {
     ) -> Result<SiteDay, ApiError> {
         Self::call(
             self.booking(Method::GET, &format!("/v1/sites/{site}/slots"), None)
-                .query(&[("date", date.to_string()), ("campaign", campaign.to_owned())]),
+                .query(&[
+                    ("date", date.to_string()),
+                    ("campaign", campaign.to_owned()),
+                ]),
         )
         .await
     }

@@ -110,8 +110,14 @@ mod tests {
     #[test]
     fn codes_become_sentences_and_statuses_stay_honest() {
         assert_eq!(api_message_key(&problem(409, "slot_full")), "err_slot_full");
-        assert_eq!(api_message_key(&problem(410, "hold_expired")), "err_hold_expired");
-        assert_eq!(api_message_key(&problem(401, "invalid_token")), "err_sign_in_required");
+        assert_eq!(
+            api_message_key(&problem(410, "hold_expired")),
+            "err_hold_expired"
+        );
+        assert_eq!(
+            api_message_key(&problem(401, "invalid_token")),
+            "err_sign_in_required"
+        );
         assert_eq!(api_message_key(&problem(503, "whatever")), "err_busy");
         assert_eq!(api_message_key(&problem(418, "whatever")), "err_generic");
         let e = PageError::Api(problem(401, "token_expired"));

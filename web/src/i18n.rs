@@ -63,7 +63,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("sign_out", "Log ud", "Sign out"),
     ("signed_in", "Du er logget ind.", "You are signed in."),
     ("signed_out", "Du er logget ud.", "You are signed out."),
-    ("footer", "Sundhedsmyndighedernes booking af test og vaccination. Ring 70 20 02 33, hvis du har brug for hjælp.", "The health authorities' booking of tests and vaccinations. Call +45 70 20 02 33 if you need help."),
+    ("footer", "Sundhedsmyndighedernes booking af test og vaccination. Har du brug for hjælp, kan borgerservice i din kommune booke for dig.", "The health authorities' booking of tests and vaccinations. If you need help, citizen service in your municipality can book for you."),
     ("acting_for", "Du handler på vegne af", "You are acting on behalf of"),
     ("helper_as", "som hjælper", "as helper"),
     ("home_title", "Book test og vaccination", "Book a test or vaccination"),
@@ -225,7 +225,7 @@ pub fn table(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
 }
 
 /// The sentence for `key`, or the key itself when there is none (a test catches that).
-pub fn text<'a>(lang: Lang, key: &'a str) -> &'a str {
+pub fn text(lang: Lang, key: &str) -> &str {
     table(lang).get(key).copied().unwrap_or(key)
 }
 
@@ -238,7 +238,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (key, da, en) in MESSAGES {
             assert!(seen.insert(key), "{key} twice");
-            assert!(!da.trim().is_empty() && !en.trim().is_empty(), "{key} empty");
+            assert!(
+                !da.trim().is_empty() && !en.trim().is_empty(),
+                "{key} empty"
+            );
         }
         assert_eq!(table(Lang::Da).len(), table(Lang::En).len());
     }
@@ -263,7 +266,10 @@ mod tests {
             }
         }
         for status in ["active", "cancelled", "moved", "done"] {
-            assert_ne!(text(Lang::En, &format!("status_{status}")), format!("status_{status}"));
+            assert_ne!(
+                text(Lang::En, &format!("status_{status}")),
+                format!("status_{status}")
+            );
         }
     }
 

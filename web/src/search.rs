@@ -33,7 +33,10 @@ pub enum SearchPlan {
     Nothing,
     Municipality(u16),
     Postcode(String),
-    Near { lat: f64, lon: f64 },
+    Near {
+        lat: f64,
+        lon: f64,
+    },
 }
 
 /// What was wrong with the form; each has a message in both languages.
@@ -76,9 +79,7 @@ pub fn plan(form: &SearchForm) -> Result<SearchPlan, SearchInputError> {
         _ => return Err(SearchInputError::BadLocation),
     }
     if let Some(pc) = non_empty(&form.postcode) {
-        let ok = pc.len() == 4
-            && pc.bytes().all(|b| b.is_ascii_digit())
-            && !pc.starts_with('0');
+        let ok = pc.len() == 4 && pc.bytes().all(|b| b.is_ascii_digit()) && !pc.starts_with('0');
         return if ok {
             Ok(SearchPlan::Postcode(pc.to_owned()))
         } else {
@@ -98,8 +99,10 @@ pub fn plan(form: &SearchForm) -> Result<SearchPlan, SearchInputError> {
 
 /// The 98 municipalities, by name, for the select list.
 pub fn municipalities() -> Vec<(u16, &'static str)> {
-    let mut all: Vec<(u16, &'static str)> =
-        municipality::all().iter().map(|m| (m.code, m.name)).collect();
+    let mut all: Vec<(u16, &'static str)> = municipality::all()
+        .iter()
+        .map(|m| (m.code, m.name))
+        .collect();
     all.sort_by(|a, b| a.1.cmp(b.1));
     all
 }
@@ -162,14 +165,20 @@ mod tests {
     #[test]
     fn the_most_precise_input_wins_and_bad_input_is_named() {
         assert_eq!(plan(&form("", "", "", "")), Ok(SearchPlan::Nothing));
-        assert_eq!(plan(&form("751", "", "", "")), Ok(SearchPlan::Municipality(751)));
+        assert_eq!(
+            plan(&form("751", "", "", "")),
+            Ok(SearchPlan::Municipality(751))
+        );
         assert_eq!(
             plan(&form("751", "8000", "", "")),
             Ok(SearchPlan::Postcode("8000".into()))
         );
         assert_eq!(
             plan(&form("751", "8000", "56.1", "10.2")),
-            Ok(SearchPlan::Near { lat: 56.1, lon: 10.2 })
+            Ok(SearchPlan::Near {
+                lat: 56.1,
+                lon: 10.2
+            })
         );
         assert_eq!(
             plan(&form("999", "", "", "")),

@@ -102,7 +102,9 @@ pub fn datetime_long(t: DateTime<Utc>, lang: Lang) -> String {
 
 /// `n` days from `from` on, for the day picker.
 pub fn days_from(from: NaiveDate, n: u32) -> Vec<NaiveDate> {
-    (0..i64::from(n)).map(|i| from + Duration::days(i)).collect()
+    (0..i64::from(n))
+        .map(|i| from + Duration::days(i))
+        .collect()
 }
 
 /// Whole minutes left until `until`, rounded up; 0 once it has passed.

@@ -63,7 +63,11 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
         (!s.is_empty()).then(|| s.to_owned())
     };
     let cpr = || -> Result<String, PageError> {
-        let digits: String = form.cpr.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+        let digits: String = form
+            .cpr
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' '))
+            .collect();
         Cpr::parse(&digits)
             .map(|c| c.as_str().to_owned())
             .map_err(|_| PageError::Input("err_bad_cpr"))
@@ -201,14 +205,18 @@ mod tests {
         let (role, r) = token_request(&form("citizen", "010170-1234", "", "")).unwrap();
         assert_eq!(role, Role::Citizen);
         assert_eq!(r.cpr.as_deref(), Some("0101701234"));
-        let (role, r) = token_request(&form("helper", "0101701234", "kommune-101-anna", "")).unwrap();
+        let (role, r) =
+            token_request(&form("helper", "0101701234", "kommune-101-anna", "")).unwrap();
         assert_eq!(role, Role::Helper);
         assert_eq!(r.helper.as_deref(), Some("kommune-101-anna"));
         let (role, _) = token_request(&form("authority", "", "", "sst-1")).unwrap();
         assert_eq!(role, Role::Authority);
         let key = |f: SignInForm| token_request(&f).err().map(|e| e.message_key());
         assert_eq!(key(form("citizen", "3213", "", "")), Some("err_bad_cpr"));
-        assert_eq!(key(form("helper", "0101701234", "", "")), Some("err_helper_id"));
+        assert_eq!(
+            key(form("helper", "0101701234", "", "")),
+            Some("err_helper_id")
+        );
         assert_eq!(
             key(form("helper", "0101701234", "0101701234", "")),
             Some("err_helper_id")

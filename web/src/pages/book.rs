@@ -383,7 +383,11 @@ pub async fn hold_page(ctx: Ctx) -> HttpResponse {
         let expired = h.expires_at <= now;
         ctx.page(
             "hold.html",
-            if h.moving.is_some() { "hold_move_title" } else { "hold_title" },
+            if h.moving.is_some() {
+                "hold_move_title"
+            } else {
+                "hold_title"
+            },
             json!({
                 "hold": {
                     "campaign_name": h.campaign_name,
@@ -425,11 +429,21 @@ pub async fn confirm(ctx: Ctx, form: web::Form<CsrfForm>) -> HttpResponse {
                     .move_booking(&user.token, old, &h.hold_id, &h.confirm_key)
                     .await?
             }
-            None => ctx.api().confirm(&user.token, &h.hold_id, &h.confirm_key).await?,
+            None => {
+                ctx.api()
+                    .confirm(&user.token, &h.hold_id, &h.confirm_key)
+                    .await?
+            }
         };
         ctx.session.update(|d| d.hold = None);
-        ctx.session
-            .flash("ok", if h.moving.is_some() { "moved" } else { "booked" });
+        ctx.session.flash(
+            "ok",
+            if h.moving.is_some() {
+                "moved"
+            } else {
+                "booked"
+            },
+        );
         Ok(redirect(&format!("/bookings/{}", booking.id)))
     }
     .await;
@@ -450,7 +464,11 @@ pub async fn extend(ctx: Ctx, form: web::Form<CsrfForm>) -> HttpResponse {
     let result = async {
         ctx.check_csrf(&form.csrf)?;
         let user = ctx.citizen()?;
-        let h = ctx.session.get().hold.ok_or(PageError::Input("err_no_hold"))?;
+        let h = ctx
+            .session
+            .get()
+            .hold
+            .ok_or(PageError::Input("err_no_hold"))?;
         let ext = ctx.api().extend_hold(&user.token, &h.hold_id).await?;
         ctx.session.update(|d| {
             if let Some(held) = d.hold.as_mut() {
@@ -503,7 +521,10 @@ mod tests {
     #[test]
     fn dates_outside_the_bookable_days_fall_back_to_today() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        assert_eq!(pick_date(Some("2026-12-05"), today).to_string(), "2026-12-05");
+        assert_eq!(
+            pick_date(Some("2026-12-05"), today).to_string(),
+            "2026-12-05"
+        );
         assert_eq!(pick_date(Some("2026-11-30"), today), today);
         assert_eq!(pick_date(Some("2027-01-30"), today), today);
         assert_eq!(pick_date(Some("garbage"), today), today);

@@ -81,7 +81,11 @@ pub struct CancelForm {
 }
 
 /// `POST /bookings/{id}/cancel`.
-pub async fn cancel(ctx: Ctx, path: web::Path<String>, form: web::Form<CancelForm>) -> HttpResponse {
+pub async fn cancel(
+    ctx: Ctx,
+    path: web::Path<String>,
+    form: web::Form<CancelForm>,
+) -> HttpResponse {
     let id = booking_id(&path);
     let back = match &id {
         Some(id) => format!("/bookings/{id}/cancel"),

@@ -111,9 +111,10 @@ impl Ctx {
 
     fn base(&self, title_key: &str) -> Value {
         let user = self.session.user(Utc::now());
-        let flash = self.session.take_flash().map(|f| {
-            json!({ "kind": f.kind, "text": i18n::text(self.lang, &f.key) })
-        });
+        let flash = self
+            .session
+            .take_flash()
+            .map(|f| json!({ "kind": f.kind, "text": i18n::text(self.lang, &f.key) }));
         let user = user.map(|u| {
             let masked = u.cpr.as_deref().map(crate::cpr::masked);
             json!({
@@ -208,7 +209,12 @@ impl Ctx {
         log_error(&e);
         let status = e.status();
         let message = self.t(e.message_key());
-        match self.page_with_status(status, "error.html", "error_title", json!({ "message": message })) {
+        match self.page_with_status(
+            status,
+            "error.html",
+            "error_title",
+            json!({ "message": message }),
+        ) {
             Ok(r) => r,
             Err(_) => HttpResponse::InternalServerError()
                 .content_type("text/plain; charset=utf-8")
@@ -261,10 +267,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/book/extend", web::post().to(book::extend))
         .route("/book/release", web::post().to(book::release))
         .route("/book/{campaign}", web::get().to(book::sites))
-        .route("/book/{campaign}/sites/{site}", web::get().to(book::site_day))
+        .route(
+            "/book/{campaign}/sites/{site}",
+            web::get().to(book::site_day),
+        )
         .route("/bookings", web::get().to(bookings::list))
         .route("/bookings/{id}", web::get().to(bookings::receipt))
-        .route("/bookings/{id}/cancel", web::get().to(bookings::cancel_form))
+        .route(
+            "/bookings/{id}/cancel",
+            web::get().to(bookings::cancel_form),
+        )
         .route("/bookings/{id}/cancel", web::post().to(bookings::cancel))
         .route("/audit", web::get().to(bookings::audit));
 }
@@ -274,7 +286,13 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(super::local_path("/book?x=1"), Some("/book?x=1"));
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "", "book"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "book",
+        ] {
             assert_eq!(super::local_path(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,288 @@
+//! The whole booking flow without JavaScript, as plain HTTP form posts: what a browser
+//! with scripts off does. Also the guards: CSRF, sign-in, language, cookies.
+
+use crate::helpers::{browser, cpr, input_value, slot_ids, Stack};
+
+async fn get(c: &reqwest::Client, url: String) -> (u16, String) {
+    let r = c.get(url).send().await.expect("get");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn post(c: &reqwest::Client, url: String, form: &[(&str, &str)]) -> (u16, String) {
+    let r = c.post(url).form(form).send().await.expect("post");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn sign_in(c: &reqwest::Client, stack: &Stack, fields: &[(&str, &str)]) -> String {
+    let (_, page) = get(c, format!("{}/signin", stack.web)).await;
+    let csrf = input_value(&page, "csrf");
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let (status, home) = post(c, format!("{}/signin", stack.web), &form).await;
+    assert_eq!(status, 200);
+    home
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_books_extends_moves_and_cancels_without_javascript() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let c = browser();
+    let me = cpr(11);
+    let home = sign_in(
+        &c,
+        &stack,
+        &[("role", "citizen"), ("cpr", &me), ("name", "Åse")],
+    )
+    .await;
+    assert!(home.contains("Du er logget ind."), "{home}");
+    // The citizen's own page shows their CPR number; the title never does.
+    let shown = format!("{}-{}", &me[..6], &me[6..]);
+    assert!(home.contains(&shown));
+    let title = home
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or_default();
+    assert!(!title.contains(&me[..6]), "{title}");
+    // Eligible for the open campaign only (not invited to the vaccination).
+    assert!(home.contains("PCR-test") && !home.contains("COVID-19-vaccination"));
+
+    // Find a site by postcode: the 8000 site first, then the nearest (8200), then 2100.
+    let (status, sites) = get(&c, format!("{web}/book/pcr-test?postcode=8000")).await;
+    assert_eq!(status, 200);
+    let c_pos = sites.find("Testcenter Aarhus C").expect("8000 site");
+    let n_pos = sites.find("Testcenter Aarhus N").expect("8200 site");
+    let o_pos = sites.find("Testcenter Østerbro").expect("2100 site");
+    assert!(c_pos < n_pos && n_pos < o_pos);
+    // By municipality: only København's.
+    let (_, sites) = get(&c, format!("{web}/book/pcr-test?municipality=101")).await;
+    assert!(sites.contains("Testcenter Østerbro") && !sites.contains("Testcenter Aarhus"));
+    // Bad input gets a message, not an error page.
+    let (status, sites) = get(&c, format!("{web}/book/pcr-test?postcode=80")).await;
+    assert_eq!(status, 200);
+    assert!(sites.contains("Postnummeret skal være 4 cifre"));
+
+    // Pick a day and a time, hold it.
+    let day = Stack::first_day();
+    let site = stack.sites[0];
+    let (status, page) = get(&c, format!("{web}/book/pcr-test/sites/{site}?date={day}")).await;
+    assert_eq!(status, 200);
+    let slots = slot_ids(&page);
+    assert_eq!(slots.len(), 4, "four half hours from 09:00 to 11:00");
+    let csrf = input_value(&page, "csrf");
+    let slot = slots[0].to_string();
+    let hold_form = [
+        ("csrf", csrf.as_str()),
+        ("campaign", "pcr-test"),
+        ("site", &site.to_string()),
+        ("date", day.as_str()),
+        ("slot", slot.as_str()),
+    ];
+    // Without the CSRF token nothing happens.
+    let mut forged = hold_form;
+    forged[0] = ("csrf", "forged");
+    let (_, page) = post(&c, format!("{web}/book/hold"), &forged).await;
+    assert!(page.contains("Formularen var for gammel"), "{page}");
+    assert_eq!(stack.slot(slots[0]).await, (0, 0));
+
+    let (_, page) = post(&c, format!("{web}/book/hold"), &hold_form).await;
+    assert!(page.contains("Bekræft din tid"), "{page}");
+    assert!(page.contains("data-expires="));
+    assert_eq!(stack.slot(slots[0]).await, (0, 1));
+    let (_, page) = post(&c, format!("{web}/book/extend"), &[("csrf", &csrf)]).await;
+    assert!(page.contains("Du har fået mere tid."), "{page}");
+    assert!(page.contains("Gange du kan få mere tid: 9"));
+
+    // Confirm: the receipt.
+    let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &csrf)]).await;
+    assert!(
+        receipt.contains("Kvittering") && receipt.contains("Din tid er booket."),
+        "{receipt}"
+    );
+    assert!(receipt.contains("Testcenter Aarhus C"));
+    assert_eq!(stack.slot(slots[0]).await, (1, 0));
+    let booking_id = receipt
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .expect("booking number")
+        .to_owned();
+
+    // Move it to another site's time.
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/pcr-test?municipality=101&move={booking_id}"),
+    )
+    .await;
+    assert!(page.contains("Du flytter en booking"));
+    let other = stack.sites[2];
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/pcr-test/sites/{other}?date={day}&move={booking_id}"),
+    )
+    .await;
+    let new_slot = slot_ids(&page)[1].to_string();
+    let (_, page) = post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "pcr-test"),
+            ("site", &other.to_string()),
+            ("date", &day),
+            ("slot", &new_slot),
+            ("move", &booking_id),
+        ],
+    )
+    .await;
+    assert!(page.contains("Bekræft din nye tid"), "{page}");
+    let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &csrf)]).await;
+    assert!(receipt.contains("Din tid er flyttet.") && receipt.contains("Testcenter Østerbro"));
+    assert_eq!(
+        stack.slot(slots[0]).await,
+        (0, 0),
+        "the old place is given back"
+    );
+
+    // My bookings: the new one upcoming, the old one in the history as moved.
+    let (_, list) = get(&c, format!("{web}/bookings")).await;
+    assert!(list.contains("Flyttet"), "{list}");
+    let new_id = receipt
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .expect("booking number")
+        .to_owned();
+    // Cancel: asks first, then cancels.
+    let (_, confirm) = get(&c, format!("{web}/bookings/{new_id}/cancel")).await;
+    let key = input_value(&confirm, "key");
+    let (_, list) = post(
+        &c,
+        format!("{web}/bookings/{new_id}/cancel"),
+        &[("csrf", &csrf), ("key", &key)],
+    )
+    .await;
+    assert!(
+        list.contains("Din booking er aflyst.") && list.contains("Du har ingen kommende tider."),
+        "{list}"
+    );
+    // The same cancel again (a double submit) answers as the first did.
+    let (_, again) = post(
+        &c,
+        format!("{web}/bookings/{new_id}/cancel"),
+        &[("csrf", &csrf), ("key", &key)],
+    )
+    .await;
+    assert!(again.contains("Din booking er aflyst."), "{again}");
+
+    // Nobody else has looked.
+    let (_, audit) = get(&c, format!("{web}/audit")).await;
+    assert!(audit.contains("Ingen andre har set dine oplysninger."));
+
+    // Signing out ends it.
+    let (_, home) = post(&c, format!("{web}/signout"), &[("csrf", &csrf)]).await;
+    assert!(home.contains("Du er logget ud."));
+    let (_, page) = get(&c, format!("{web}/bookings")).await;
+    assert!(page.contains("Log ind for at fortsætte."), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guards_languages_and_friendly_errors() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let c = browser();
+
+    // The session cookie is HttpOnly, SameSite and holds nothing readable.
+    let r = c.get(format!("{web}/signin")).send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Kun til udvikling."),
+        "the dev sign-in is marked"
+    );
+
+    // English, completely; and back.
+    let (_, page) = get(&c, format!("{web}/lang/en?next=/signin")).await;
+    assert!(page.contains("<html lang=\"en\">") && page.contains("Development only."));
+    let (_, page) = get(&c, format!("{web}/lang/da?next=//evil.example/")).await;
+    assert!(
+        page.contains("<html lang=\"da\">"),
+        "an outside next goes home"
+    );
+
+    // A bad CPR number is named and changes nothing.
+    let (_, signin) = get(&c, format!("{web}/signin")).await;
+    let csrf = input_value(&signin, "csrf");
+    let (_, page) = post(
+        &c,
+        format!("{web}/signin"),
+        &[("csrf", &csrf), ("role", "citizen"), ("cpr", "123")],
+    )
+    .await;
+    assert!(page.contains("CPR-nummeret er ikke gyldigt"));
+    assert!(!page.contains("href=\"/bookings\""), "still signed out");
+
+    // Not invited: the vaccination page explains instead of failing.
+    let me = cpr(12);
+    let (_, _) = post(
+        &c,
+        format!("{web}/signin"),
+        &[("csrf", &csrf), ("role", "citizen"), ("cpr", &me)],
+    )
+    .await;
+    let day = Stack::first_day();
+    let site = stack.sites[0];
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/covid-dose-1/sites/{site}?date={day}"),
+    )
+    .await;
+    let slot = slot_ids(&page)[0].to_string();
+    let csrf = input_value(&page, "csrf");
+    let (_, page) = post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "covid-dose-1"),
+            ("site", &site.to_string()),
+            ("date", &day),
+            ("slot", &slot),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("Du er ikke inviteret til dette endnu."),
+        "{page}"
+    );
+    // No time chosen.
+    let (_, page) = post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "pcr-test"),
+            ("site", &site.to_string()),
+            ("date", &day),
+        ],
+    )
+    .await;
+    assert!(page.contains("Vælg en af de ledige tider."));
+    // Unknown pages and bookings are friendly 404s, never a stack trace.
+    let (status, page) = get(&c, format!("{web}/bookings/not-a-booking")).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Siden findes ikke."));
+    let (status, _) = get(&c, format!("{web}/no/such/page")).await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&c, format!("{web}/book/no-such-campaign")).await;
+    assert_eq!(status, 404);
+}
