@@ -35,7 +35,12 @@ async fn journeys_in_headless_chromium() {
     let chromium = chromium();
     let dir = browser_dir();
     let stack = Stack::start().await;
-    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    // Screenshots for the README only when asked (WEB_SCREENSHOTS=docs/screenshots, from
+    // the workspace root), so an ordinary test run leaves the work tree as it was.
+    let screenshots = match std::env::var("WEB_SCREENSHOTS") {
+        Ok(dir) => Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir),
+        Err(_) => std::env::temp_dir().join(format!("web-screenshots-{}", std::process::id())),
+    };
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg("journeys.mjs")
         .current_dir(&dir)
