@@ -177,6 +177,7 @@ pub struct AuditEntry {
 pub struct Api {
     http: reqwest::Client,
     booking: String,
+    passes: String,
     dev_token_url: String,
 }
 
@@ -190,6 +191,7 @@ impl Api {
         Ok(Self {
             http,
             booking: settings.apis.booking_url.trim_end_matches('/').to_owned(),
+            passes: settings.apis.passes_url.trim_end_matches('/').to_owned(),
             dev_token_url: settings.identity.dev_token_url.clone(),
         })
     }
@@ -200,6 +202,12 @@ impl Api {
             Some(t) => rb.bearer_auth(t),
             None => rb,
         }
+    }
+
+    fn passes(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.passes))
+            .bearer_auth(token)
     }
 
     async fn call<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T, ApiError> {
@@ -351,6 +359,90 @@ impl Api {
     pub async fn my_audit(&self, token: &str) -> Result<Vec<AuditEntry>, ApiError> {
         Self::call(self.booking(Method::GET, "/v1/me/audit", Some(token))).await
     }
+}
+
+impl Api {
+    /// The passes the registers support now, and those issued.
+    pub async fn passes_overview(&self, token: &str) -> Result<PassOverview, ApiError> {
+        Self::call(self.passes(Method::GET, "/v1/me/passes", token)).await
+    }
+
+    /// Issues the pass (or returns the live one from the same record).
+    pub async fn issue_pass(&self, token: &str, kind: PassKind) -> Result<Pass, ApiError> {
+        let path = format!("/v1/me/passes/{}", kind.as_str());
+        Self::call(self.passes(Method::POST, &path, token)).await
+    }
+
+    pub async fn current_pass(&self, token: &str, kind: PassKind) -> Result<Pass, ApiError> {
+        let path = format!("/v1/me/passes/{}", kind.as_str());
+        Self::call(self.passes(Method::GET, &path, token)).await
+    }
+
+    /// The pass's QR code as PNG bytes.
+    pub async fn pass_qr_png(&self, token: &str, kind: PassKind) -> Result<Vec<u8>, ApiError> {
+        let path = format!("/v1/me/passes/{}/qr.png", kind.as_str());
+        let r = Self::send(self.passes(Method::GET, &path, token)).await?;
+        Ok(r.bytes().await.map_err(ApiError::Decode)?.to_vec())
+    }
+}
+
+/// The three kinds of pass, as in the pass service's paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PassKind {
+    Vaccination,
+    Test,
+    Recovery,
+}
+
+impl PassKind {
+    pub fn parse(s: &str) -> Option<PassKind> {
+        match s {
+            "vaccination" => Some(PassKind::Vaccination),
+            "test" => Some(PassKind::Test),
+            "recovery" => Some(PassKind::Recovery),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassKind::Vaccination => "vaccination",
+            PassKind::Test => "test",
+            PassKind::Recovery => "recovery",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PassOffer {
+    #[serde(rename = "type")]
+    pub kind: PassKind,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    #[serde(default)]
+    pub details: serde_json::Value,
+    #[serde(default)]
+    pub current_uvci: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pass {
+    pub uvci: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PassOverview {
+    #[serde(default)]
+    pub available: Vec<PassOffer>,
+    #[serde(default)]
+    pub issued: Vec<Pass>,
 }
 
 /// A path segment from our own ids (hold ids, UUIDs): anything but `[A-Za-z0-9._-]`

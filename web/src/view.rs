@@ -17,6 +17,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("bookings.html", include_str!("../templates/bookings.html")),
     ("cancel.html", include_str!("../templates/cancel.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("passes.html", include_str!("../templates/passes.html")),
+    ("pass.html", include_str!("../templates/pass.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];
 

@@ -66,6 +66,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     var section = document.querySelector("[data-expires]");
     if (section) { countdown(section); }
+    var print = document.querySelector("[data-print]");
+    if (print && window.print) {
+      print.hidden = false;
+      print.addEventListener("click", function () { window.print(); });
+    }
     var near = document.querySelector("[data-near]");
     if (near) { nearest(near); }
   });

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod auth;
 pub mod book;
 pub mod bookings;
+pub mod passes;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -278,7 +279,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(bookings::cancel_form),
         )
         .route("/bookings/{id}/cancel", web::post().to(bookings::cancel))
-        .route("/audit", web::get().to(bookings::audit));
+        .route("/audit", web::get().to(bookings::audit))
+        .route("/passes", web::get().to(passes::overview))
+        .route("/passes/{kind}", web::get().to(passes::show))
+        .route("/passes/{kind}", web::post().to(passes::issue))
+        .route("/passes/{kind}/qr.png", web::get().to(passes::qr));
 }
 
 #[cfg(test)]

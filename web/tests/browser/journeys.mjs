@@ -149,6 +149,24 @@ async function citizenJourney(page) {
   await page.getByRole("link", { name: "Dansk" }).click();
   await expectText(page, "Du har ingen kommende tider.");
 
+  // Passes: the register facts, the QR code on screen, a page that prints as the pass.
+  await page.getByRole("link", { name: "Mine pas og resultater" }).first().click();
+  await expectText(page, "Vaccinationspas");
+  await axe(page, "passes and results");
+  await shoot(page, "passes");
+  await page.getByRole("button", { name: "Vis pas – Vaccinationspas" }).click();
+  await expectText(page, "Certifikat-id");
+  // The QR code image loads (waitForFunction throws after 15 s if it does not).
+  await page.waitForFunction(() => {
+    const img = document.querySelector("img.qr");
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  await axe(page, "pass with QR code");
+  await shoot(page, "pass");
+  await page.emulateMedia({ media: "print" });
+  check(!(await page.locator("header.top").isVisible()), "printing shows the pass only");
+  await page.emulateMedia({ media: "screen" });
+
   await page.getByRole("link", { name: "Hvem har set mine data" }).first().click();
   await expectText(page, "Ingen andre har set dine oplysninger.");
   await axe(page, "who has looked at my data (empty)");

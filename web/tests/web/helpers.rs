@@ -9,12 +9,57 @@ use service_kit::testing::{redis_url, unique_redis_prefix, TestDatabase};
 
 pub struct Stack {
     pub booking: String,
+    pub passes: String,
     pub web: String,
     pub authority: String,
     pub http: reqwest::Client,
     pub sites: Vec<i64>,
+    keys_dir: std::path::PathBuf,
     _db: TestDatabase,
 }
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.keys_dir);
+    }
+}
+
+/// The EU value sets the pass service checks codes against.
+fn value_sets_dir() -> String {
+    let local = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/dcc-valuesets");
+    if local.exists() {
+        local.display().to_string()
+    } else {
+        "/work/shared/testdata/dcc-valuesets".into()
+    }
+}
+
+/// A development Document Signer (key and certificate) in a fresh folder.
+fn dev_keys() -> std::path::PathBuf {
+    use certificate::devkeys::{self, DscLayout};
+    let dir = std::env::temp_dir().join(format!("web-test-keys-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).expect("key dir");
+    let set = devkeys::generate(
+        "DK",
+        DscLayout::OneForAll,
+        std::time::SystemTime::now(),
+        3650,
+        365,
+    )
+    .expect("dev keys");
+    let dsc = &set.dscs[0];
+    std::fs::write(dir.join("dsc-key.der"), &dsc.private_key_pkcs8).expect("write key");
+    std::fs::write(dir.join("dsc.der"), &dsc.certificate_der).expect("write dsc");
+    dir
+}
+
+fn rand_suffix() -> String {
+    unique_redis_prefix().trim_end_matches(':').to_owned()
+}
+
+/// Citizens in the population register with a vaccination (passes carry their name).
+pub const VACCINATED: [u32; 2] = [21, 31];
 
 /// A valid CPR number for test citizen `n` (born 1970-1999).
 pub fn cpr(n: u32) -> String {
@@ -42,10 +87,31 @@ impl Stack {
         let booking = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
 
+        // The pass service on the same database, trusting the booking service's dev
+        // identity provider: one sign-in token serves both APIs.
+        let keys_dir = dev_keys();
+        let mut p = pass_service::settings::Settings::default();
+        p.http.port = 0;
+        p.http.workers = 1;
+        p.database.url = db.url.clone();
+        p.database.pool_size = 4;
+        p.database.migrate = false;
+        p.identity.jwks_url = format!("{booking}/dev/jwks.json");
+        p.telemetry.filter = "warn".into();
+        p.signing.key_path = keys_dir.join("dsc-key.der").display().to_string();
+        p.signing.dsc_path = keys_dir.join("dsc.der").display().to_string();
+        p.registers.value_sets_dir = value_sets_dir();
+        let app = pass_service::startup::Application::build(p)
+            .await
+            .expect("pass service starts");
+        let passes = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+
         let mut w = web::settings::Settings::default();
         w.http.port = 0;
         w.http.workers = 2;
         w.apis.booking_url = booking.clone();
+        w.apis.passes_url = passes.clone();
         w.identity.dev_token_url = format!("{booking}/dev/token");
         let app = web::startup::Application::build(w)
             .await
@@ -56,17 +122,60 @@ impl Stack {
         let http = reqwest::Client::new();
         let mut stack = Stack {
             booking,
+            passes,
             web,
             authority: String::new(),
             http,
             sites: vec![],
+            keys_dir,
             _db: db,
         };
         stack.authority = stack
             .token(json!({"role": "authority", "subject": "sst-1"}))
             .await;
         stack.load_world().await;
+        stack.load_registers().await;
         stack
+    }
+
+    async fn load_registers(&self) {
+        let header = "cpr,given_name,family_name,address,postcode,city,municipality_code,digital_post,nemsms,language,priority_groups";
+        let mut csv = format!("{header}\n");
+        for n in VACCINATED {
+            csv.push_str(&format!(
+                "{},Åse,Mølgaard,Vestergade {n},8000,Aarhus,751,digital,false,da,\n",
+                cpr(n)
+            ));
+        }
+        let r = self
+            .http
+            .post(format!("{}/v1/population", self.booking))
+            .bearer_auth(&self.authority)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .expect("population");
+        assert!(r.status().is_success(), "population: {}", r.status());
+        let site = self
+            .token(json!({"role": "site", "subject": "lab-aarhus"}))
+            .await;
+        let date = (chrono::Utc::now() - chrono::Duration::days(20)).date_naive();
+        for n in VACCINATED {
+            let r = self
+                .http
+                .post(format!("{}/v1/register/vaccinations", self.passes))
+                .bearer_auth(&site)
+                .json(
+                    &json!({"record_id": format!("v-{n}"), "cpr": cpr(n), "vaccine": "1119349007",
+                    "product": "EU/1/20/1528", "manufacturer": "ORG-100030215",
+                    "dose_number": 2, "total_doses": 2, "date": date}),
+                )
+                .send()
+                .await
+                .expect("vaccination");
+            assert!(r.status().is_success(), "vaccination: {}", r.status());
+        }
     }
 
     pub async fn token(&self, body: Value) -> String {

@@ -286,3 +286,52 @@ async fn guards_languages_and_friendly_errors() {
     let (status, _) = get(&c, format!("{web}/book/no-such-campaign")).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passes_show_register_facts_and_a_qr_code() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let c = browser();
+    let me = cpr(crate::helpers::VACCINATED[1]);
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &me)]).await;
+    let (status, page) = get(&c, format!("{web}/passes")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Vaccinationspas") && page.contains("Comirnaty (BioNTech&#x2f;Pfizer)"),
+        "{page}"
+    );
+    assert!(page.contains("2 &#x2f; 2"));
+    let csrf = input_value(&page, "csrf");
+    let (_, pass) = post(&c, format!("{web}/passes/vaccination"), &[("csrf", &csrf)]).await;
+    assert!(
+        pass.contains("src=\"/passes/vaccination/qr.png\""),
+        "{pass}"
+    );
+    assert!(
+        pass.contains("URN:UVCI:") || pass.contains("urn:uvci:"),
+        "{pass}"
+    );
+    let r = c
+        .get(format!("{web}/passes/vaccination/qr.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let png = r.bytes().await.unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+    // The issued pass is listed; an unknown kind is a 404.
+    let (_, page) = get(&c, format!("{web}/passes")).await;
+    assert!(page.contains("Udstedte pas"));
+    let (status, _) = get(&c, format!("{web}/passes/other")).await;
+    assert_eq!(status, 404);
+
+    // Someone with nothing in the registers is told so.
+    let c = browser();
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &cpr(44))]).await;
+    let (_, page) = get(&c, format!("{web}/passes")).await;
+    assert!(page.contains("Registrene har ikke noget"), "{page}");
+    let (_, page) = get(&c, format!("{web}/passes/test")).await;
+    assert!(page.contains("Det gik ikke"), "{page}");
+}
