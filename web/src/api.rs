@@ -61,6 +61,8 @@ pub struct TokenResponse {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Campaign {
+    #[serde(default)]
+    pub id: i64,
     pub code: String,
     pub name: String,
     /// `test` or `vaccination`.
@@ -384,6 +386,127 @@ impl Api {
         let r = Self::send(self.passes(Method::GET, &path, token)).await?;
         Ok(r.bytes().await.map_err(ApiError::Decode)?.to_vec())
     }
+}
+
+/// The authority's calls (cohorts and waves).
+impl Api {
+    pub async fn cohorts(&self, token: &str) -> Result<Vec<Cohort>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/cohorts", Some(token))).await
+    }
+
+    pub async fn cohort_count(&self, token: &str, cohort: i64) -> Result<Count, ApiError> {
+        let path = format!("/v1/cohorts/{cohort}/preview");
+        Self::call(self.booking(Method::GET, &path, Some(token))).await
+    }
+
+    pub async fn preview(
+        &self,
+        token: &str,
+        criteria: &serde_json::Value,
+    ) -> Result<Count, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/cohorts/preview", Some(token))
+                .json(criteria),
+        )
+        .await
+    }
+
+    pub async fn create_cohort(
+        &self,
+        token: &str,
+        name: &str,
+        criteria: &serde_json::Value,
+        key: &str,
+    ) -> Result<Cohort, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/cohorts", Some(token))
+                .header("Idempotency-Key", key)
+                .json(&serde_json::json!({ "name": name, "criteria": criteria })),
+        )
+        .await
+    }
+
+    pub async fn waves(&self, token: &str) -> Result<Vec<Wave>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/waves", Some(token))).await
+    }
+
+    pub async fn wave(&self, token: &str, wave: i64) -> Result<WaveDetail, ApiError> {
+        let path = format!("/v1/waves/{wave}");
+        Self::call(self.booking(Method::GET, &path, Some(token))).await
+    }
+
+    pub async fn create_wave(
+        &self,
+        token: &str,
+        cohort: i64,
+        campaign: &str,
+        opens_at: Option<DateTime<Utc>>,
+        key: &str,
+    ) -> Result<Wave, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/waves", Some(token))
+                .header("Idempotency-Key", key)
+                .json(&serde_json::json!({ "cohort_id": cohort, "campaign": campaign, "opens_at": opens_at })),
+        )
+        .await
+    }
+
+    pub async fn close_wave(&self, token: &str, wave: i64) -> Result<Wave, ApiError> {
+        let path = format!("/v1/waves/{wave}/close");
+        Self::call(self.booking(Method::POST, &path, Some(token))).await
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Count {
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cohort {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub criteria: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Wave {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub campaign_id: i64,
+    pub opens_at: DateTime<Utc>,
+    #[serde(default)]
+    pub opened_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub invited: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WaveFigures {
+    #[serde(default)]
+    pub invited: i64,
+    #[serde(default)]
+    pub queued: i64,
+    #[serde(default)]
+    pub delivered: i64,
+    #[serde(default)]
+    pub opened: i64,
+    #[serde(default)]
+    pub failed: i64,
+    #[serde(default)]
+    pub paper: i64,
+    #[serde(default)]
+    pub booked: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WaveDetail {
+    pub wave: Wave,
+    #[serde(default)]
+    pub figures: WaveFigures,
 }
 
 /// The three kinds of pass, as in the pass service's paths.

@@ -19,6 +19,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../templates/audit.html")),
     ("passes.html", include_str!("../templates/passes.html")),
     ("pass.html", include_str!("../templates/pass.html")),
+    ("console.html", include_str!("../templates/console.html")),
+    ("wave.html", include_str!("../templates/wave.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];
 

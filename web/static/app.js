@@ -63,7 +63,40 @@
     }
   }
 
+  // The wave's live view: fetch the figures every 5 s (pausable), update numbers and bars.
+  function live(section) {
+    var url = section.getAttribute("data-live");
+    var toggle = section.querySelector("[data-live-toggle]");
+    var running = true;
+    var timer = null;
+    function update() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          data.bars.forEach(function (b) {
+            var cell = section.querySelector('[data-figure="' + b.key + '"]');
+            if (cell) { cell.textContent = String(b.value); }
+            var bar = section.querySelector('[data-bar="' + b.key + '"]');
+            if (bar) { bar.setAttribute("width", String(b.width)); }
+          });
+          section.querySelector("[data-updated]").textContent = data.updated;
+        })
+        .catch(function () {})
+        .then(function () { if (running) { timer = window.setTimeout(update, 5000); } });
+    }
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      running = !running;
+      toggle.textContent = section.getAttribute(running ? "data-msg-pause" : "data-msg-resume");
+      if (running) { update(); } else if (timer) { window.clearTimeout(timer); }
+    });
+    timer = window.setTimeout(update, 5000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var liveView = document.querySelector("[data-live]");
+    if (liveView) { live(liveView); }
     var section = document.querySelector("[data-expires]");
     if (section) { countdown(section); }
     var print = document.querySelector("[data-print]");

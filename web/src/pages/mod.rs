@@ -9,6 +9,7 @@ pub mod assets;
 pub mod auth;
 pub mod book;
 pub mod bookings;
+pub mod console;
 pub mod passes;
 
 use std::future::Future;
@@ -280,6 +281,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/bookings/{id}/cancel", web::post().to(bookings::cancel))
         .route("/audit", web::get().to(bookings::audit))
+        .route("/console", web::get().to(console::home))
+        .route("/console/cohorts", web::post().to(console::cohort))
+        .route("/console/waves", web::post().to(console::open_wave))
+        .route("/console/waves/{id}", web::get().to(console::wave))
+        .route(
+            "/console/waves/{id}/close",
+            web::post().to(console::close_wave),
+        )
+        .route(
+            "/console/waves/{id}/figures.json",
+            web::get().to(console::wave_figures),
+        )
         .route("/passes", web::get().to(passes::overview))
         .route("/passes/{kind}", web::get().to(passes::show))
         .route("/passes/{kind}", web::post().to(passes::issue))

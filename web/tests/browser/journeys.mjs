@@ -22,6 +22,9 @@ const SHOTS = env("SCREENSHOTS");
 const CITIZEN = env("CITIZEN_CPR");
 const KEYBOARD = env("KEYBOARD_CPR");
 const HELPED = env("HELPED_CPR");
+const INVITED = env("INVITED_CPR");
+const BOOKING = env("BOOKING_URL");
+const FIRST_DAY = env("FIRST_DAY");
 
 const log = (...a) => console.log(...a);
 function check(cond, msg) {
@@ -104,9 +107,14 @@ async function citizenJourney(page) {
   await expectText(page, "Bekræft din tid");
   // The countdown runs (JavaScript improves the page; the text is there without it).
   const left1 = await page.locator("[data-left]").textContent();
-  await page.waitForTimeout(1500);
-  const left2 = await page.locator("[data-left]").textContent();
-  check(/^\d+:\d\d$/.test(left2) && left1 !== left2, `countdown did not run: ${left1} / ${left2}`);
+  await page.waitForFunction(
+    (first) => {
+      const now = document.querySelector("[data-left]").textContent;
+      return /^\d+:\d\d$/.test(now) && now !== first;
+    },
+    left1,
+    { timeout: 10000 },
+  );
   await axe(page, "hold with countdown");
   await shoot(page, "hold");
   await page.getByRole("button", { name: "Giv mig mere tid" }).click();
@@ -261,6 +269,57 @@ async function helperJourney(page) {
   log("helper journey: booked on behalf; the citizen sees it");
 }
 
+// --- The authority opens a wave and watches the counts move. ---
+async function bookThroughTheApi(cpr, campaign) {
+  const post = (path, token, body) =>
+    fetch(`${BOOKING}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    }).then(async (r) => {
+      const text = await r.text();
+      check(r.ok, `${path}: ${r.status} ${text}`);
+      return JSON.parse(text);
+    });
+  const { access_token: token } = await post("/dev/token", null, { role: "citizen", cpr });
+  const sites = await (await fetch(`${BOOKING}/v1/sites?campaign=${campaign}`)).json();
+  const day = await (await fetch(`${BOOKING}/v1/sites/${sites.sites[0].id}/slots?date=${FIRST_DAY}&campaign=${campaign}`)).json();
+  const hold = await post("/v1/holds", token, { slot_id: day.slots[0].id });
+  await post("/v1/bookings", token, { hold_id: hold.hold_id });
+}
+
+async function authorityJourney(page) {
+  await signIn(page, { role: "authority", subject: "sst-1" });
+  await page.getByRole("link", { name: "Konsol", exact: true }).click();
+  await expectText(page, "Sundhedsmyndighedens konsol");
+  await axe(page, "console");
+  await page.fill("#cohort-name", "50+ Aarhus");
+  await page.fill("#age-min", "50");
+  await page.selectOption("#cohort-municipality", { label: "Aarhus" });
+  await page.getByRole("button", { name: "Vis antal" }).click();
+  check((await page.locator("[data-preview]").textContent()) === "2", "the preview counts both");
+  await page.getByRole("button", { name: "Opret målgruppe" }).click();
+  await expectText(page, "Målgruppen er oprettet.");
+  await page.selectOption("#wave-cohort", { label: "50+ Aarhus (2)" });
+  await page.selectOption("#wave-campaign", { label: "COVID-19-vaccination, 1. stik" });
+  await page.getByRole("button", { name: "Åbn eller planlæg bølgen" }).click();
+  await expectText(page, "Bølgen er åbnet");
+  const figure = (key) => page.locator(`[data-figure="${key}"]`).textContent();
+  check((await figure("fig_invited")) === "2", "two invited");
+  check((await figure("fig_booked")) === "0", "none booked yet");
+  await axe(page, "wave live view");
+  await bookThroughTheApi(INVITED, "covid-dose-1");
+  // No reload: the live view polls and the booked count moves.
+  await page.waitForFunction(() => document.querySelector('[data-figure="fig_booked"]').textContent === "1", null, { timeout: 20000 });
+  const width = await page.locator('[data-bar="fig_booked"]').getAttribute("width");
+  check(width === "50", `the booked bar is half the invited one: ${width}`);
+  await shoot(page, "wave");
+  await page.getByRole("link", { name: "Tilbage til konsollen" }).click();
+  await shoot(page, "console");
+  await signOut(page);
+  log("authority journey: opened a wave and watched the booked count move");
+}
+
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "web-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: CHROMIUM,
@@ -291,6 +350,8 @@ try {
   await keyboardJourney(page);
   await context.clearCookies();
   await helperJourney(page);
+  await context.clearCookies();
+  await authorityJourney(page);
   check(errors.length === 0, `script errors on the pages: ${errors.join("; ")}`);
   log(`axe-core checked ${audited.size} pages: ${[...audited].join(", ")}`);
   log("journeys: all passed");

@@ -49,6 +49,8 @@ async fn journeys_in_headless_chromium() {
         .env("CITIZEN_CPR", cpr(21))
         .env("KEYBOARD_CPR", cpr(22))
         .env("HELPED_CPR", cpr(23))
+        .env("INVITED_CPR", cpr(crate::helpers::VACCINATED[0]))
+        .env("BOOKING_URL", &stack.booking)
         .env("FIRST_DAY", Stack::first_day())
         .env("SCREENSHOTS", &screenshots)
         .kill_on_drop(true);

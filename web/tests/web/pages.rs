@@ -335,3 +335,151 @@ async fn passes_show_register_facts_and_a_qr_code() {
     let (_, page) = get(&c, format!("{web}/passes/test")).await;
     assert!(page.contains("Det gik ikke"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let a = browser();
+    let home = sign_in(&a, &stack, &[("role", "authority"), ("subject", "sst-1")]).await;
+    assert!(home.contains("href=\"/console\""));
+    let (status, console) = get(&a, format!("{web}/console")).await;
+    assert_eq!(status, 200);
+    let csrf = input_value(&console, "csrf");
+    let cohort = |action: &'static str, min: &'static str, max: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "50+ Aarhus".to_owned()),
+            ("age_min", min.to_owned()),
+            ("age_max", max.to_owned()),
+            ("municipality", "751".to_owned()),
+            ("action", action.to_owned()),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let a = a.clone();
+        let url = format!("{web}/console/cohorts");
+        async move {
+            a.post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = send(cohort("preview", "50", "")).await;
+    assert!(page.contains("data-preview>2<"), "{page}");
+    let page = send(cohort("preview", "90", "80")).await;
+    assert!(page.contains("Alder skal være"), "{page}");
+    let page = send(cohort("create", "50", "")).await;
+    assert!(page.contains("Målgruppen er oprettet."), "{page}");
+    let cohort_id: String = page
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| o.contains("50+ Aarhus (2)"))
+        .and_then(|o| o.split('"').next())
+        .expect("cohort option")
+        .to_owned();
+    let key = input_value(&page, "key");
+    let (_, wave) = post(
+        &a,
+        format!("{web}/console/waves"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("cohort", &cohort_id),
+            ("campaign", "covid-dose-1"),
+            ("when", "now"),
+        ],
+    )
+    .await;
+    assert!(wave.contains("Bølgen er åbnet"), "{wave}");
+    assert!(wave.contains("data-figure=\"fig_invited\">2<"), "{wave}");
+    let wave_url = a
+        .get(format!("{web}/console"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .split("href=\"/console/waves/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|id| format!("{web}/console/waves/{id}"))
+        .expect("wave link");
+
+    // An invited citizen now may book the vaccination.
+    let c = browser();
+    let me = cpr(crate::helpers::VACCINATED[0]);
+    let home = sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &me)]).await;
+    assert!(home.contains("Du er inviteret"), "{home}");
+    let day = Stack::first_day();
+    let site = stack.sites[1];
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/covid-dose-1/sites/{site}?date={day}"),
+    )
+    .await;
+    let slot = slot_ids(&page)[0].to_string();
+    let ccsrf = input_value(&page, "csrf");
+    post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &ccsrf),
+            ("campaign", "covid-dose-1"),
+            ("site", &site.to_string()),
+            ("date", &day),
+            ("slot", &slot),
+        ],
+    )
+    .await;
+    let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &ccsrf)]).await;
+    assert!(receipt.contains("Din tid er booket."), "{receipt}");
+    // The citizen cannot open the console.
+    let (status, page) = get(&c, format!("{web}/console")).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("Den side er ikke for den rolle"));
+
+    // The count moved.
+    let figures: serde_json::Value = a
+        .get(format!("{wave_url}/figures.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let booked = figures["bars"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["key"] == "fig_booked"))
+        .and_then(|b| b["value"].as_i64());
+    assert_eq!(booked, Some(1), "{figures}");
+    // Closing the wave.
+    let (_, page) = post(&a, format!("{wave_url}/close"), &[("csrf", &csrf)]).await;
+    assert!(
+        page.contains("Bølgen er lukket.") && page.contains("lukket"),
+        "{page}"
+    );
+    // Scheduling needs a time.
+    let (_, page) = get(&a, format!("{web}/console")).await;
+    let key = input_value(&page, "key");
+    let (_, page) = post(
+        &a,
+        format!("{web}/console/waves"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("cohort", &cohort_id),
+            ("campaign", "covid-dose-1"),
+            ("when", "later"),
+            ("opens_at", ""),
+        ],
+    )
+    .await;
+    assert!(page.contains("Angiv dato og klokkeslæt"), "{page}");
+}

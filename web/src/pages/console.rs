@@ -1,0 +1,392 @@
+//! The authority console: cohorts with a preview count, waves (open now, schedule,
+//! close) and a live view of a wave (invitations, letters per channel and their
+//! delivery, bookings), drawn as bar charts with the numbers beside them. The live view
+//! updates itself with JavaScript (pausable); without it, "Refresh" reloads.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Europe::Copenhagen;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{redirect, Ctx};
+use crate::api::{Wave, WaveFigures};
+use crate::errors::PageError;
+use crate::session::{Role, User};
+use crate::timefmt;
+
+fn authority(ctx: &Ctx) -> Result<User, PageError> {
+    let user = ctx.user()?;
+    if user.role == Role::Authority {
+        Ok(user)
+    } else {
+        Err(PageError::WrongRole)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CohortForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub age_min: String,
+    #[serde(default)]
+    pub age_max: String,
+    #[serde(default)]
+    pub municipality: String,
+    #[serde(default)]
+    pub priority_group: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// The cohort criteria (booking's JSON shape) from the form, or which field is wrong.
+pub fn criteria(form: &CohortForm, today: NaiveDate) -> Result<Value, PageError> {
+    let age = |s: &str| -> Result<Option<u32>, PageError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<u32>()
+            .ok()
+            .filter(|a| *a <= 130)
+            .map(Some)
+            .ok_or(PageError::Input("err_age"))
+    };
+    let (min, max) = (age(&form.age_min)?, age(&form.age_max)?);
+    if let (Some(a), Some(b)) = (min, max) {
+        if a > b {
+            return Err(PageError::Input("err_age"));
+        }
+    }
+    let mut c = serde_json::Map::new();
+    if min.is_some() || max.is_some() {
+        c.insert("age".into(), json!({ "min": min, "max": max, "on": today }));
+    }
+    let m = form.municipality.trim();
+    if !m.is_empty() {
+        let code: u16 = m
+            .parse()
+            .map_err(|_| PageError::Input("err_unknown_municipality"))?;
+        booking::domain::MunicipalityCode::new(code)
+            .map_err(|_| PageError::Input("err_unknown_municipality"))?;
+        c.insert("municipalities".into(), json!([code]));
+    }
+    let g = form.priority_group.trim();
+    if !g.is_empty() {
+        c.insert("priority_groups".into(), json!([g]));
+    }
+    if c.is_empty() {
+        return Err(PageError::Input("err_no_criteria"));
+    }
+    Ok(Value::Object(c))
+}
+
+/// `scheduled`, `open` or `closed`.
+pub fn wave_state(w: &Wave) -> &'static str {
+    match (w.opened_at, w.closed_at) {
+        (_, Some(_)) => "closed",
+        (Some(_), None) => "open",
+        (None, None) => "scheduled",
+    }
+}
+
+/// A local date and time from `<input type="datetime-local">` (Copenhagen) as UTC.
+pub fn local_datetime(s: &str) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    Copenhagen
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The bars of a wave's chart: label key, value and bar length (0-100 of the widest).
+pub fn bars(f: &WaveFigures) -> Vec<(&'static str, i64, i64)> {
+    let rows = [
+        ("fig_invited", f.invited),
+        ("fig_queued", f.queued),
+        ("fig_delivered", f.delivered),
+        ("fig_opened", f.opened),
+        ("fig_paper", f.paper),
+        ("fig_failed", f.failed),
+        ("fig_booked", f.booked),
+    ];
+    let top = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    rows.iter().map(|(k, v)| (*k, *v, v * 100 / top)).collect()
+}
+
+fn figures_json(ctx: &Ctx, f: &WaveFigures) -> Vec<Value> {
+    bars(f)
+        .into_iter()
+        .map(|(key, value, width)| {
+            json!({ "key": key, "label": ctx.t(key), "value": value, "width": width })
+        })
+        .collect()
+}
+
+async fn console_page(
+    ctx: &Ctx,
+    form: &CohortForm,
+    preview: Option<i64>,
+) -> Result<HttpResponse, PageError> {
+    let user = authority(ctx)?;
+    let api = ctx.api();
+    let (campaigns, cohorts, waves) = tokio::try_join!(
+        api.campaigns(),
+        api.cohorts(&user.token),
+        api.waves(&user.token)
+    )?;
+    let mut cohort_rows = Vec::new();
+    for c in cohorts.iter().rev().take(20) {
+        let count = api.cohort_count(&user.token, c.id).await?.count;
+        cohort_rows.push(json!({ "id": c.id, "name": c.name, "count": count }));
+    }
+    let wave_rows: Vec<Value> = waves
+        .iter()
+        .rev()
+        .map(|w| {
+            let state = wave_state(w);
+            json!({
+                "id": w.id,
+                "cohort": cohorts.iter().find(|c| c.id == w.cohort_id).map(|c| c.name.clone()).unwrap_or_default(),
+                "campaign": campaigns.iter().find(|c| c.id == w.campaign_id).map(|c| c.name.clone()).unwrap_or_default(),
+                "opens_at": timefmt::datetime_long(w.opens_at, ctx.lang),
+                "state": state,
+                "state_text": ctx.t(&format!("wave_{state}")),
+                "invited": w.invited,
+            })
+        })
+        .collect();
+    let invitation: Vec<Value> = campaigns
+        .iter()
+        .filter(|c| c.access == "invitation")
+        .map(|c| json!({ "code": c.code, "name": c.name }))
+        .collect();
+    let all: Vec<Value> = campaigns
+        .iter()
+        .map(|c| json!({ "code": c.code, "name": c.name, "kind": ctx.t(&format!("kind_{}", c.kind)), "access": ctx.t(&format!("access_{}", c.access)) }))
+        .collect();
+    let municipalities: Vec<Value> = crate::search::municipalities()
+        .into_iter()
+        .map(|(code, name)| json!({ "code": code.to_string(), "name": name }))
+        .collect();
+    ctx.page(
+        "console.html",
+        "console_title",
+        json!({
+            "campaigns": all,
+            "invitation_campaigns": invitation,
+            "cohorts": cohort_rows,
+            "waves": wave_rows,
+            "municipalities": municipalities,
+            "form": {
+                "name": form.name, "age_min": form.age_min, "age_max": form.age_max,
+                "municipality": form.municipality, "priority_group": form.priority_group,
+            },
+            "preview": preview,
+            "key": uuid::Uuid::new_v4().to_string(),
+        }),
+    )
+}
+
+/// `GET /console`.
+pub async fn home(ctx: Ctx) -> HttpResponse {
+    let result = console_page(&ctx, &CohortForm::default(), None).await;
+    ctx.finish(result)
+}
+
+/// `POST /console/cohorts`: "Preview count" shows the count (changes nothing);
+/// "Create cohort" creates it.
+pub async fn cohort(ctx: Ctx, form: web::Form<CohortForm>) -> HttpResponse {
+    let result = async {
+        ctx.check_csrf(&form.csrf)?;
+        let user = authority(&ctx)?;
+        let criteria = criteria(&form, timefmt::local_date(Utc::now()))?;
+        if form.action == "create" {
+            let name = form.name.trim();
+            if name.is_empty() {
+                return Err(PageError::Input("err_cohort_name"));
+            }
+            let key = uuid::Uuid::new_v4().to_string();
+            ctx.api()
+                .create_cohort(&user.token, name, &criteria, &key)
+                .await?;
+            ctx.session.flash("ok", "cohort_created");
+            return Ok(redirect("/console"));
+        }
+        let count = ctx.api().preview(&user.token, &criteria).await?.count;
+        console_page(&ctx, &form, Some(count)).await
+    }
+    .await;
+    ctx.finish_post(result, "/console")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WaveForm {
+    csrf: String,
+    key: String,
+    #[serde(default)]
+    cohort: String,
+    #[serde(default)]
+    campaign: String,
+    #[serde(default)]
+    when: String,
+    #[serde(default)]
+    opens_at: String,
+}
+
+/// `POST /console/waves`: open a wave now, or schedule it.
+pub async fn open_wave(ctx: Ctx, form: web::Form<WaveForm>) -> HttpResponse {
+    let result = async {
+        ctx.check_csrf(&form.csrf)?;
+        let user = authority(&ctx)?;
+        let cohort: i64 = form
+            .cohort
+            .parse()
+            .map_err(|_| PageError::Input("err_choose_cohort"))?;
+        if form.campaign.trim().is_empty() {
+            return Err(PageError::Input("err_choose_campaign"));
+        }
+        let opens_at = match form.when.as_str() {
+            "later" => {
+                Some(local_datetime(&form.opens_at).ok_or(PageError::Input("err_opens_at"))?)
+            }
+            _ => None,
+        };
+        let key = uuid::Uuid::parse_str(&form.key)
+            .map_err(|_| PageError::Csrf)?
+            .to_string();
+        let wave = ctx
+            .api()
+            .create_wave(&user.token, cohort, form.campaign.trim(), opens_at, &key)
+            .await?;
+        ctx.session.flash(
+            "ok",
+            if opens_at.is_some() {
+                "flash_wave_scheduled"
+            } else {
+                "flash_wave_opened"
+            },
+        );
+        Ok(redirect(&format!("/console/waves/{}", wave.id)))
+    }
+    .await;
+    ctx.finish_post(result, "/console")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /console/waves/{id}/close`.
+pub async fn close_wave(ctx: Ctx, path: web::Path<i64>, form: web::Form<CsrfForm>) -> HttpResponse {
+    let id = path.into_inner();
+    let back = format!("/console/waves/{id}");
+    let result = async {
+        ctx.check_csrf(&form.csrf)?;
+        let user = authority(&ctx)?;
+        ctx.api().close_wave(&user.token, id).await?;
+        ctx.session.flash("ok", "flash_wave_closed");
+        Ok(redirect(&back))
+    }
+    .await;
+    ctx.finish_post(result, &back)
+}
+
+/// `GET /console/waves/{id}`: the live view of one wave.
+pub async fn wave(ctx: Ctx, path: web::Path<i64>) -> HttpResponse {
+    let result = async {
+        let user = authority(&ctx)?;
+        let d = ctx.api().wave(&user.token, path.into_inner()).await?;
+        let state = wave_state(&d.wave);
+        ctx.page(
+            "wave.html",
+            "wave_title",
+            json!({
+                "wave": {
+                    "id": d.wave.id,
+                    "opens_at": timefmt::datetime_long(d.wave.opens_at, ctx.lang),
+                    "state": state,
+                    "state_text": ctx.t(&format!("wave_{state}")),
+                },
+                "bars": figures_json(&ctx, &d.figures),
+                "updated": timefmt::time(Utc::now()),
+            }),
+        )
+    }
+    .await;
+    ctx.finish(result)
+}
+
+/// `GET /console/waves/{id}/figures.json`: what the live view polls.
+pub async fn wave_figures(ctx: Ctx, path: web::Path<i64>) -> HttpResponse {
+    let result: Result<HttpResponse, PageError> = async {
+        let user = authority(&ctx)?;
+        let d = ctx.api().wave(&user.token, path.into_inner()).await?;
+        Ok(HttpResponse::Ok().json(json!({
+            "bars": figures_json(&ctx, &d.figures),
+            "updated": timefmt::time(Utc::now()),
+        })))
+    }
+    .await;
+    match result {
+        Ok(r) => r,
+        Err(e) => HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(e.status())
+                .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY),
+        )
+        .json(json!({ "error": ctx.t(e.message_key()) })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(min: &str, max: &str, m: &str) -> CohortForm {
+        CohortForm {
+            age_min: min.into(),
+            age_max: max.into(),
+            municipality: m.into(),
+            ..CohortForm::default()
+        }
+    }
+
+    #[test]
+    fn cohort_forms_become_criteria_or_name_the_bad_field() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let c = criteria(&form("80", "", "751"), today).unwrap();
+        assert_eq!(c["age"]["min"], 80);
+        assert_eq!(c["age"]["on"], "2026-12-01");
+        assert_eq!(c["municipalities"], json!([751]));
+        let key = |f: CohortForm| criteria(&f, today).err().map(|e| e.message_key());
+        assert_eq!(key(form("", "", "")), Some("err_no_criteria"));
+        assert_eq!(key(form("90", "80", "")), Some("err_age"));
+        assert_eq!(key(form("x", "", "")), Some("err_age"));
+        assert_eq!(key(form("", "", "999")), Some("err_unknown_municipality"));
+    }
+
+    #[test]
+    fn waves_states_times_and_bars() {
+        let w: Wave = serde_json::from_value(json!({"id": 1, "cohort_id": 1, "campaign_id": 1,
+            "opens_at": "2026-12-01T10:00:00Z", "opened_at": null, "closed_at": null, "invited": 0}))
+        .unwrap();
+        assert_eq!(wave_state(&w), "scheduled");
+        let t = local_datetime("2026-12-01T14:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-01T13:00:00+00:00");
+        assert_eq!(local_datetime("tomorrow"), None);
+        let f = WaveFigures {
+            invited: 200,
+            delivered: 100,
+            booked: 50,
+            ..WaveFigures::default()
+        };
+        let b = bars(&f);
+        assert_eq!(b[0], ("fig_invited", 200, 100));
+        assert_eq!(b[6], ("fig_booked", 50, 25));
+        assert!(bars(&WaveFigures::default()).iter().all(|r| r.2 == 0));
+    }
+}
