@@ -13,6 +13,7 @@ pub mod api;
 pub mod cpr;
 pub mod errors;
 pub mod i18n;
+pub mod live;
 pub mod pages;
 pub mod search;
 pub mod session;

@@ -39,6 +39,11 @@ pub struct ApiSettings {
     pub passes_url: String,
     /// How long one API call may take before the page says "try again".
     pub timeout_seconds: u32,
+    /// The booking service's Prometheus counters, sampled for the opening-day view.
+    /// Empty: `{booking_url}/metrics`.
+    pub metrics_url: String,
+    /// How often they are sampled.
+    pub metrics_every_seconds: u32,
 }
 
 impl Default for ApiSettings {
@@ -47,6 +52,8 @@ impl Default for ApiSettings {
             booking_url: "http://127.0.0.1:8080".into(),
             passes_url: "http://127.0.0.1:8081".into(),
             timeout_seconds: 10,
+            metrics_url: String::new(),
+            metrics_every_seconds: 5,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::view::Views;
 pub struct Application {
     port: u16,
     server: Server,
+    sampler: tokio::task::JoinHandle<()>,
 }
 
 /// Only self-hosted scripts, styles and images; no framing; forms post only here.
@@ -36,7 +37,10 @@ impl Application {
             );
         }
         tracing::warn!("web: sign-in uses the DEVELOPMENT identity provider; never in production");
+        let samples = Arc::new(crate::live::Samples::default());
+        let sampler = spawn_sampler(&settings, samples.clone())?;
         let state = web::Data::new(AppState {
+            samples,
             views: Views::new()?,
             api: Api::new(&settings)?,
             settings: Arc::new(settings.clone()),
@@ -75,6 +79,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            sampler,
         })
     }
 
@@ -83,8 +88,51 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.sampler.abort();
+        result
     }
+}
+
+/// Samples the booking counters for the opening-day view. A failed sample is skipped
+/// (the view shows fewer minutes), never fatal.
+fn spawn_sampler(
+    settings: &Settings,
+    samples: Arc<crate::live::Samples>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let url = if settings.apis.metrics_url.is_empty() {
+        format!(
+            "{}/metrics",
+            settings.apis.booking_url.trim_end_matches('/')
+        )
+    } else {
+        settings.apis.metrics_url.clone()
+    };
+    let every =
+        std::time::Duration::from_secs(u64::from(settings.apis.metrics_every_seconds.max(1)));
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()?;
+    Ok(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let text = match http.get(&url).send().await {
+                Ok(r) if r.status().is_success() => r.text().await.ok(),
+                Ok(r) => {
+                    tracing::debug!(status = r.status().as_u16(), "metrics sample refused");
+                    None
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "metrics sample failed");
+                    None
+                }
+            };
+            if let Some(text) = text {
+                samples.push(chrono::Utc::now(), crate::live::parse(&text));
+            }
+        }
+    }))
 }
 
 async fn not_found(ctx: Ctx) -> HttpResponse {

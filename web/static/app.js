@@ -94,7 +94,47 @@
     timer = window.setTimeout(update, 5000);
   }
 
+  // The console's opening-day view: the last minute's figures and the per-minute bars.
+  function opening(section) {
+    var url = section.getAttribute("data-opening");
+    var toggle = section.querySelector("[data-live-toggle]");
+    var running = true;
+    var timer = null;
+    function set(sel, attrs) {
+      var el = section.querySelector(sel);
+      if (!el) { return; }
+      Object.keys(attrs).forEach(function (k) { el.setAttribute(k, String(attrs[k])); });
+    }
+    function update() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          Object.keys(data.figures).forEach(function (k) {
+            var cell = section.querySelector('[data-od="' + k + '"]');
+            if (cell) { cell.textContent = String(data.figures[k]); }
+          });
+          data.bars.forEach(function (b) {
+            set('[data-od-holds="' + b.i + '"]', { y: b.y_holds, height: b.h_holds });
+            set('[data-od-bookings="' + b.i + '"]', { y: b.y_bookings, height: b.h_bookings });
+          });
+          section.querySelector("[data-updated]").textContent = data.updated;
+        })
+        .catch(function () {})
+        .then(function () { if (running) { timer = window.setTimeout(update, 5000); } });
+    }
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      running = !running;
+      toggle.textContent = section.getAttribute(running ? "data-msg-pause" : "data-msg-resume");
+      if (running) { update(); } else if (timer) { window.clearTimeout(timer); }
+    });
+    timer = window.setTimeout(update, 5000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var openingView = document.querySelector("[data-opening]");
+    if (openingView) { opening(openingView); }
     var liveView = document.querySelector("[data-live]");
     if (liveView) { live(liveView); }
     var section = document.querySelector("[data-expires]");

@@ -117,6 +117,63 @@ pub fn bars(f: &WaveFigures) -> Vec<(&'static str, i64, i64)> {
     rows.iter().map(|(k, v)| (*k, *v, v * 100 / top)).collect()
 }
 
+const OPENING_MINUTES: i64 = 10;
+
+/// The opening-day view: the last minute's figures and a bar pair per minute (holds,
+/// bookings), heights scaled to the busiest minute (chart 100 × 50).
+pub fn opening_day(minutes: &[crate::live::Counters]) -> Value {
+    let top = minutes
+        .iter()
+        .map(|m| m.holds.max(m.bookings))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let h = |v: f64| ((v / top) * 48.0).round() as i64;
+    let bars: Vec<Value> = minutes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({
+                "i": i, "x_holds": i * 10 + 1, "x_bookings": i * 10 + 5,
+                "h_holds": h(m.holds), "y_holds": 50 - h(m.holds),
+                "h_bookings": h(m.bookings), "y_bookings": 50 - h(m.bookings),
+            })
+        })
+        .collect();
+    let last = minutes.last().copied().unwrap_or_default();
+    let n = |v: f64| v.round() as i64;
+    json!({
+        "figures": {
+            "holds": n(last.holds), "full": n(last.full), "bookings": n(last.bookings),
+            "conflicts": n(last.conflicts), "cancels": n(last.cancels), "moves": n(last.moves),
+        },
+        "bars": bars,
+        "minutes": minutes.len(),
+    })
+}
+
+fn opening_now(ctx: &Ctx) -> Value {
+    let samples = ctx.state.samples.snapshot();
+    let mut v = opening_day(&crate::live::per_minute(
+        &samples,
+        Utc::now(),
+        OPENING_MINUTES,
+    ));
+    v["updated"] = json!(timefmt::time(Utc::now()));
+    v
+}
+
+/// `GET /console/live.json`: what the opening-day view polls.
+pub async fn live(ctx: Ctx) -> HttpResponse {
+    match authority(&ctx) {
+        Ok(_) => HttpResponse::Ok().json(opening_now(&ctx)),
+        Err(e) => HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(e.status())
+                .unwrap_or(actix_web::http::StatusCode::FORBIDDEN),
+        )
+        .json(json!({ "error": ctx.t(e.message_key()) })),
+    }
+}
+
 fn figures_json(ctx: &Ctx, f: &WaveFigures) -> Vec<Value> {
     bars(f)
         .into_iter()
@@ -186,6 +243,7 @@ async fn console_page(
                 "municipality": form.municipality, "priority_group": form.priority_group,
             },
             "preview": preview,
+            "opening": opening_now(ctx),
             "key": uuid::Uuid::new_v4().to_string(),
         }),
     )
@@ -367,6 +425,22 @@ mod tests {
         assert_eq!(key(form("90", "80", "")), Some("err_age"));
         assert_eq!(key(form("x", "", "")), Some("err_age"));
         assert_eq!(key(form("", "", "999")), Some("err_unknown_municipality"));
+    }
+
+    #[test]
+    fn opening_day_bars_scale_to_the_busiest_minute() {
+        use crate::live::Counters;
+        let m = |holds: f64, bookings: f64| Counters {
+            holds,
+            bookings,
+            ..Counters::default()
+        };
+        let v = opening_day(&[m(0.0, 0.0), m(100.0, 50.0)]);
+        assert_eq!(v["bars"][1]["h_holds"], 48);
+        assert_eq!(v["bars"][1]["y_bookings"], 26);
+        assert_eq!(v["bars"][0]["h_holds"], 0);
+        assert_eq!(v["figures"]["bookings"], 50);
+        assert_eq!(opening_day(&[])["minutes"], 0);
     }
 
     #[test]

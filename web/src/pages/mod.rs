@@ -31,6 +31,7 @@ use crate::view::Views;
 
 pub struct AppState {
     pub views: Views,
+    pub samples: Arc<crate::live::Samples>,
     pub api: Api,
     pub settings: Arc<Settings>,
 }
@@ -282,6 +283,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/bookings/{id}/cancel", web::post().to(bookings::cancel))
         .route("/audit", web::get().to(bookings::audit))
         .route("/console", web::get().to(console::home))
+        .route("/console/live.json", web::get().to(console::live))
         .route("/console/cohorts", web::post().to(console::cohort))
         .route("/console/waves", web::post().to(console::open_wave))
         .route("/console/waves/{id}", web::get().to(console::wave))

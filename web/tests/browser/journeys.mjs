@@ -315,6 +315,9 @@ async function authorityJourney(page) {
   check(width === "50", `the booked bar is half the invited one: ${width}`);
   await shoot(page, "wave");
   await page.getByRole("link", { name: "Tilbage til konsollen" }).click();
+  // Opening day, minute by minute: the booking shows in the last minute's figures.
+  await page.waitForFunction(() => Number(document.querySelector('[data-od="bookings"]').textContent) >= 1, null, { timeout: 20000 });
+  await axe(page, "console with opening day");
   await shoot(page, "console");
   await signOut(page);
   log("authority journey: opened a wave and watched the booked count move");

@@ -459,6 +459,30 @@ async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
         .and_then(|b| b.iter().find(|b| b["key"] == "fig_booked"))
         .and_then(|b| b["value"].as_i64());
     assert_eq!(booked, Some(1), "{figures}");
+    // The opening-day view counts the booking within a few samples.
+    let mut booked_per_minute = 0;
+    for _ in 0..40 {
+        let live: serde_json::Value = a
+            .get(format!("{web}/console/live.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        booked_per_minute = live["figures"]["bookings"].as_i64().unwrap_or(0);
+        if booked_per_minute >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(booked_per_minute >= 1, "the last minute shows the booking");
+    let r = c
+        .get(format!("{web}/console/live.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "not for citizens");
     // Closing the wave.
     let (_, page) = post(&a, format!("{wave_url}/close"), &[("csrf", &csrf)]).await;
     assert!(
