@@ -4,6 +4,7 @@ pub mod authority;
 pub mod citizen;
 pub mod eligibility;
 pub mod holds;
+pub mod uptake;
 
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .route("/campaigns", web::post().to(authority::create_campaign))
             .route("/campaigns", web::get().to(authority::list_campaigns))
+            .route("/campaigns/{code}/uptake", web::get().to(uptake::uptake))
             .route("/sites", web::post().to(authority::create_site))
             .route("/sites", web::get().to(citizen::list_sites))
             .route("/sites/{id}/slots", web::post().to(authority::create_slots))
@@ -103,6 +105,7 @@ impl Modify for BearerAuth {
         citizen::create_hold,
         citizen::release_hold,
         holds::extend_hold,
+        uptake::uptake,
         citizen::confirm,
         citizen::cancel,
         citizen::move_booking,

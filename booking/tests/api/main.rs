@@ -8,3 +8,4 @@ mod helpers;
 mod holds;
 mod invariant;
 mod operations;
+mod uptake;
