@@ -451,10 +451,33 @@ impl Api {
         .await
     }
 
+    pub async fn uptake(&self, token: &str, campaign: &str) -> Result<Uptake, ApiError> {
+        let path = format!("/v1/campaigns/{}/uptake", encode(campaign));
+        Self::call(self.booking(Method::GET, &path, Some(token))).await
+    }
+
     pub async fn close_wave(&self, token: &str, wave: i64) -> Result<Wave, ApiError> {
         let path = format!("/v1/waves/{wave}/close");
         Self::call(self.booking(Method::POST, &path, Some(token))).await
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UptakeRow {
+    pub key: String,
+    #[serde(default)]
+    pub name: String,
+    pub citizens: i64,
+    pub booked: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Uptake {
+    pub campaign: String,
+    #[serde(default)]
+    pub by_age: Vec<UptakeRow>,
+    #[serde(default)]
+    pub by_municipality: Vec<UptakeRow>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

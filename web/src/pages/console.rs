@@ -119,6 +119,23 @@ pub fn bars(f: &WaveFigures) -> Vec<(&'static str, i64, i64)> {
 
 const OPENING_MINUTES: i64 = 10;
 
+/// Uptake rows for the page: the share booked (whole percent) and the bar length
+/// (0-100, the share itself). Rows without citizens are left out.
+pub fn uptake_rows(rows: &[crate::api::UptakeRow], by_name: bool) -> Vec<Value> {
+    rows.iter()
+        .filter(|r| r.citizens > 0)
+        .map(|r| {
+            let percent = r.booked * 100 / r.citizens.max(1);
+            json!({
+                "label": if by_name && !r.name.is_empty() { r.name.clone() } else { r.key.clone() },
+                "citizens": r.citizens,
+                "booked": r.booked,
+                "percent": percent,
+            })
+        })
+        .collect()
+}
+
 /// The opening-day view: the last minute's figures and a bar pair per minute (holds,
 /// bookings), heights scaled to the busiest minute (chart 100 × 50).
 pub fn opening_day(minutes: &[crate::live::Counters]) -> Value {
@@ -183,10 +200,17 @@ fn figures_json(ctx: &Ctx, f: &WaveFigures) -> Vec<Value> {
         .collect()
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct ConsoleQuery {
+    #[serde(default)]
+    uptake: Option<String>,
+}
+
 async fn console_page(
     ctx: &Ctx,
     form: &CohortForm,
     preview: Option<i64>,
+    uptake_of: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let user = authority(ctx)?;
     let api = ctx.api();
@@ -225,6 +249,21 @@ async fn console_page(
         .iter()
         .map(|c| json!({ "code": c.code, "name": c.name, "kind": ctx.t(&format!("kind_{}", c.kind)), "access": ctx.t(&format!("access_{}", c.access)) }))
         .collect();
+    let uptake_code = uptake_of
+        .filter(|c| campaigns.iter().any(|x| x.code == *c))
+        .or_else(|| campaigns.first().map(|c| c.code.as_str()))
+        .map(str::to_owned);
+    let uptake = match &uptake_code {
+        Some(code) => {
+            let u = api.uptake(&user.token, code).await?;
+            Some(json!({
+                "code": code,
+                "by_age": uptake_rows(&u.by_age, false),
+                "by_municipality": uptake_rows(&u.by_municipality, true),
+            }))
+        }
+        None => None,
+    };
     let municipalities: Vec<Value> = crate::search::municipalities()
         .into_iter()
         .map(|(code, name)| json!({ "code": code.to_string(), "name": name }))
@@ -244,14 +283,15 @@ async fn console_page(
             },
             "preview": preview,
             "opening": opening_now(ctx),
+            "uptake": uptake,
             "key": uuid::Uuid::new_v4().to_string(),
         }),
     )
 }
 
 /// `GET /console`.
-pub async fn home(ctx: Ctx) -> HttpResponse {
-    let result = console_page(&ctx, &CohortForm::default(), None).await;
+pub async fn home(ctx: Ctx, q: web::Query<ConsoleQuery>) -> HttpResponse {
+    let result = console_page(&ctx, &CohortForm::default(), None, q.uptake.as_deref()).await;
     ctx.finish(result)
 }
 
@@ -275,7 +315,7 @@ pub async fn cohort(ctx: Ctx, form: web::Form<CohortForm>) -> HttpResponse {
             return Ok(redirect("/console"));
         }
         let count = ctx.api().preview(&user.token, &criteria).await?.count;
-        console_page(&ctx, &form, Some(count)).await
+        console_page(&ctx, &form, Some(count), None).await
     }
     .await;
     ctx.finish_post(result, "/console")
@@ -425,6 +465,24 @@ mod tests {
         assert_eq!(key(form("90", "80", "")), Some("err_age"));
         assert_eq!(key(form("x", "", "")), Some("err_age"));
         assert_eq!(key(form("", "", "999")), Some("err_unknown_municipality"));
+    }
+
+    #[test]
+    fn uptake_shares_in_whole_percent() {
+        let row = |key: &str, name: &str, citizens, booked| crate::api::UptakeRow {
+            key: key.into(),
+            name: name.into(),
+            citizens,
+            booked,
+        };
+        let rows = uptake_rows(&[row("751", "Aarhus", 3, 1), row("101", "", 0, 0)], true);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["label"], "Aarhus");
+        assert_eq!(rows[0]["percent"], 33);
+        assert_eq!(
+            uptake_rows(&[row("80+", "", 2, 2)], false)[0]["percent"],
+            100
+        );
     }
 
     #[test]

@@ -318,6 +318,10 @@ async function authorityJourney(page) {
   // Opening day, minute by minute: the booking shows in the last minute's figures.
   await page.waitForFunction(() => Number(document.querySelector('[data-od="bookings"]').textContent) >= 1, null, { timeout: 20000 });
   await axe(page, "console with opening day");
+  await page.selectOption("#uptake-campaign", { label: "COVID-19-vaccination, 1. stik" });
+  await page.getByRole("button", { name: "Vis", exact: true }).click();
+  await expectText(page, "50 %");
+  await axe(page, "console with uptake");
   await shoot(page, "console");
   await signOut(page);
   log("authority journey: opened a wave and watched the booked count move");

@@ -459,6 +459,17 @@ async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
         .and_then(|b| b.iter().find(|b| b["key"] == "fig_booked"))
         .and_then(|b| b["value"].as_i64());
     assert_eq!(booked, Some(1), "{figures}");
+    // Uptake: both are 50-59 in Aarhus, one has booked.
+    let (_, page) = get(&a, format!("{web}/console?uptake=covid-dose-1")).await;
+    assert!(
+        page.contains("Efter alder") && page.contains("Efter kommune"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">50-59</th><td>2</td><td>1</td><td>50 %</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<th scope=\"row\">Aarhus</th><td>2</td><td>1</td><td>50 %</td>"));
     // The opening-day view counts the booking within a few samples.
     let mut booked_per_minute = 0;
     for _ in 0..40 {
