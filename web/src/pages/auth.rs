@@ -149,6 +149,57 @@ pub async fn signin(ctx: Ctx, form: web::Form<SignInForm>) -> HttpResponse {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct HelpForm {
+    csrf: String,
+    cpr: String,
+}
+
+/// `POST /helper/citizen`: a helper picks (another) citizen to help. Their own id stays;
+/// the new token is for that citizen, with the helper as the actor (RFC 8693 `act`).
+/// With a real identity provider this is a token exchange; here the dev provider issues it.
+pub async fn help_citizen(ctx: Ctx, form: web::Form<HelpForm>) -> HttpResponse {
+    let result: PageResult = async {
+        ctx.check_csrf(&form.csrf)?;
+        let user = ctx.user()?;
+        if user.role != Role::Helper {
+            return Err(PageError::WrongRole);
+        }
+        let helper = user.actor.clone().ok_or(PageError::WrongRole)?;
+        let (_, request) = token_request(&SignInForm {
+            csrf: String::new(),
+            role: "helper".into(),
+            cpr: form.cpr.clone(),
+            helper,
+            subject: String::new(),
+            name: String::new(),
+        })?;
+        let token = ctx.api().dev_token(&request).await?;
+        let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
+        let lifetime = i64::try_from(token.expires_in).unwrap_or(max).clamp(1, max);
+        // Whatever was held for the previous citizen is theirs, not this one's.
+        if let Some(old) = ctx.session.get().hold {
+            if let Err(e) = ctx.api().release_hold(&user.token, &old.hold_id).await {
+                tracing::info!(error = %e, "could not release the previous citizen's hold");
+            }
+        }
+        ctx.session.update(|d| {
+            d.hold = None;
+            d.user = Some(User {
+                token: token.access_token,
+                expires_at: Utc::now() + Duration::seconds(lifetime),
+                cpr: request.cpr.clone(),
+                name: None,
+                ..user
+            });
+        });
+        ctx.session.flash("ok", "helping_other");
+        Ok(redirect("/"))
+    }
+    .await;
+    ctx.finish_post(result, "/")
+}
+
+#[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     csrf: String,
 }

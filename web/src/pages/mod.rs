@@ -261,6 +261,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signin", web::get().to(auth::signin_form))
         .route("/signin", web::post().to(auth::signin))
         .route("/signout", web::post().to(auth::signout))
+        .route("/helper/citizen", web::post().to(auth::help_citizen))
         .route("/lang/{code}", web::get().to(auth::set_lang))
         .route("/static/{file}", web::get().to(assets::file))
         .route("/book", web::get().to(book::choose))

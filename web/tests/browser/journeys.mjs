@@ -255,6 +255,12 @@ async function helperJourney(page) {
   await page.getByRole("button", { name: "Hold tiden til mig" }).click();
   await page.getByRole("button", { name: "Bekræft booking" }).click();
   await expectText(page, "Din tid er booket.");
+  // Picking another citizen to help, and back.
+  await page.getByRole("link", { name: "Forside" }).click();
+  await page.fill("#other-cpr", KEYBOARD);
+  await page.getByRole("button", { name: "Skift til denne borger" }).click();
+  await expectText(page, "Du hjælper nu en anden borger.");
+  await expectText(page, `${KEYBOARD.slice(0, 6)}-****`);
   await signOut(page);
 
   await signIn(page, { cpr: HELPED });

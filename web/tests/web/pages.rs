@@ -518,3 +518,90 @@ async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
     .await;
     assert!(page.contains("Angiv dato og klokkeslæt"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_helper_books_for_a_citizen_switches_citizen_and_the_citizen_sees_it() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let h = browser();
+    let first = cpr(51);
+    let second = cpr(52);
+    let home = sign_in(
+        &h,
+        &stack,
+        &[
+            ("role", "helper"),
+            ("cpr", &first),
+            ("helper", "kommune-101-anna"),
+        ],
+    )
+    .await;
+    let masked = format!("{}-****", &first[..6]);
+    assert!(
+        home.contains("Du handler på vegne af") && home.contains(&masked),
+        "{home}"
+    );
+    assert!(!home.contains(&first));
+    // Book for the first citizen.
+    let day = Stack::first_day();
+    let site = stack.sites[0];
+    let (_, page) = get(&h, format!("{web}/book/pcr-test/sites/{site}?date={day}")).await;
+    let slot = slot_ids(&page)[0].to_string();
+    let csrf = input_value(&page, "csrf");
+    post(
+        &h,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "pcr-test"),
+            ("site", &site.to_string()),
+            ("date", &day),
+            ("slot", &slot),
+        ],
+    )
+    .await;
+    let (_, receipt) = post(&h, format!("{web}/book/confirm"), &[("csrf", &csrf)]).await;
+    assert!(
+        receipt.contains("Din tid er booket.") && receipt.contains("Booket af en hjælper"),
+        "{receipt}"
+    );
+    // A helper cannot read the citizen's audit trail.
+    let (_, page) = get(&h, format!("{web}/audit")).await;
+    assert!(page.contains("Kun borgeren selv"), "{page}");
+    // A bad CPR number changes nothing; a good one switches.
+    let (_, page) = post(
+        &h,
+        format!("{web}/helper/citizen"),
+        &[("csrf", &csrf), ("cpr", "99")],
+    )
+    .await;
+    assert!(
+        page.contains("CPR-nummeret er ikke gyldigt") && page.contains(&masked),
+        "{page}"
+    );
+    let (_, page) = post(
+        &h,
+        format!("{web}/helper/citizen"),
+        &[("csrf", &csrf), ("cpr", &second)],
+    )
+    .await;
+    assert!(
+        page.contains("Du hjælper nu en anden borger.")
+            && page.contains(&format!("{}-****", &second[..6]))
+    );
+    let (_, list) = get(&h, format!("{web}/bookings")).await;
+    assert!(
+        list.contains("Du har ingen kommende tider."),
+        "the second citizen has none: {list}"
+    );
+
+    // The first citizen sees who did what.
+    let c = browser();
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &first)]).await;
+    let (_, audit) = get(&c, format!("{web}/audit")).await;
+    assert!(audit.contains("Hjælper: kommune-101-anna"), "{audit}");
+    assert!(
+        audit.contains("bookede en tid") && audit.contains("så dine bookinger"),
+        "{audit}"
+    );
+}
