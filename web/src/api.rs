@@ -451,6 +451,20 @@ impl Api {
         .await
     }
 
+    pub async fn create_campaign(
+        &self,
+        token: &str,
+        campaign: &serde_json::Value,
+        key: &str,
+    ) -> Result<Campaign, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/campaigns", Some(token))
+                .header("Idempotency-Key", key)
+                .json(campaign),
+        )
+        .await
+    }
+
     pub async fn uptake(&self, token: &str, campaign: &str) -> Result<Uptake, ApiError> {
         let path = format!("/v1/campaigns/{}/uptake", encode(campaign));
         Self::call(self.booking(Method::GET, &path, Some(token))).await

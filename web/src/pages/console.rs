@@ -200,6 +200,84 @@ fn figures_json(ctx: &Ctx, f: &WaveFigures) -> Vec<Value> {
         .collect()
 }
 
+/// Capacity per campaign: sites offering it and free places from now on, and the
+/// sites with the fewest free places (where to add capacity first).
+pub fn capacity(campaigns: &[crate::api::Campaign], sites: &[crate::api::Site]) -> Value {
+    let per_campaign: Vec<Value> = campaigns
+        .iter()
+        .map(|c| {
+            let offering: Vec<i64> = sites
+                .iter()
+                .filter_map(|s| {
+                    s.campaigns
+                        .iter()
+                        .find(|x| x.code == c.code)
+                        .map(|x| x.free)
+                })
+                .collect();
+            json!({
+                "name": c.name,
+                "sites": offering.len(),
+                "free": offering.iter().sum::<i64>(),
+                "full_sites": offering.iter().filter(|f| **f == 0).count(),
+            })
+        })
+        .collect();
+    let mut tight: Vec<(&crate::api::Site, i64)> = sites
+        .iter()
+        .map(|s| (s, s.campaigns.iter().map(|c| c.free).sum::<i64>()))
+        .collect();
+    tight.sort_by_key(|(s, free)| (*free, s.id));
+    let tight: Vec<Value> = tight
+        .iter()
+        .take(10)
+        .map(|(s, free)| json!({ "name": s.name, "municipality": s.municipality, "free": free }))
+        .collect();
+    json!({ "per_campaign": per_campaign, "tight": tight, "sites": sites.len() })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CampaignForm {
+    csrf: String,
+    key: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    access: String,
+}
+
+/// `POST /console/campaigns`: a new campaign (the booking service checks the code).
+pub async fn create_campaign(ctx: Ctx, form: web::Form<CampaignForm>) -> HttpResponse {
+    let result = async {
+        ctx.check_csrf(&form.csrf)?;
+        let user = authority(&ctx)?;
+        let kind = match form.kind.as_str() {
+            k @ ("test" | "vaccination") => k,
+            _ => return Err(PageError::Input("err_campaign_kind")),
+        };
+        let access = match form.access.as_str() {
+            a @ ("open" | "invitation") => a,
+            _ => return Err(PageError::Input("err_campaign_kind")),
+        };
+        let key = uuid::Uuid::parse_str(&form.key).map_err(|_| PageError::Csrf)?.to_string();
+        ctx.api()
+            .create_campaign(
+                &user.token,
+                &json!({ "code": form.code.trim(), "name": form.name.trim(), "kind": kind, "access": access }),
+                &key,
+            )
+            .await?;
+        ctx.session.flash("ok", "campaign_created");
+        Ok(redirect("/console"))
+    }
+    .await;
+    ctx.finish_post(result, "/console")
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct ConsoleQuery {
     #[serde(default)]
@@ -219,6 +297,22 @@ async fn console_page(
         api.cohorts(&user.token),
         api.waves(&user.token)
     )?;
+    let mut sites = Vec::new();
+    loop {
+        let page = api
+            .sites(&[
+                ("available", "false".to_owned()),
+                ("limit", "200".to_owned()),
+                ("offset", sites.len().to_string()),
+            ])
+            .await?;
+        let got = page.sites.len();
+        sites.extend(page.sites);
+        if got == 0 || sites.len() >= page.total {
+            break;
+        }
+    }
+    let capacity = capacity(&campaigns, &sites);
     let mut cohort_rows = Vec::new();
     for c in cohorts.iter().rev().take(20) {
         let count = api.cohort_count(&user.token, c.id).await?.count;
@@ -284,6 +378,7 @@ async fn console_page(
             "preview": preview,
             "opening": opening_now(ctx),
             "uptake": uptake,
+            "capacity": capacity,
             "key": uuid::Uuid::new_v4().to_string(),
         }),
     )
@@ -465,6 +560,25 @@ mod tests {
         assert_eq!(key(form("90", "80", "")), Some("err_age"));
         assert_eq!(key(form("x", "", "")), Some("err_age"));
         assert_eq!(key(form("", "", "999")), Some("err_unknown_municipality"));
+    }
+
+    #[test]
+    fn capacity_sums_free_places_and_lists_the_tightest_sites() {
+        let campaigns: Vec<crate::api::Campaign> = serde_json::from_value(json!([
+            {"id": 1, "code": "pcr", "name": "PCR", "kind": "test", "access": "open"}
+        ]))
+        .unwrap();
+        let site = |id: i64, free: i64| -> crate::api::Site {
+            serde_json::from_value(json!({"id": id, "name": format!("s{id}"), "address": "", "postcode": "8000",
+                "municipality_code": 751, "municipality": "Aarhus", "location": {"lat": 56.0, "lon": 10.0},
+                "campaigns": [{"code": "pcr", "name": "PCR", "free": free}]}))
+            .unwrap()
+        };
+        let c = capacity(&campaigns, &[site(1, 5), site(2, 0), site(3, 2)]);
+        assert_eq!(c["per_campaign"][0]["free"], 7);
+        assert_eq!(c["per_campaign"][0]["full_sites"], 1);
+        assert_eq!(c["tight"][0]["name"], "s2");
+        assert_eq!(c["tight"][1]["name"], "s3");
     }
 
     #[test]

@@ -286,6 +286,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console", web::get().to(console::home))
         .route("/console/live.json", web::get().to(console::live))
         .route("/console/cohorts", web::post().to(console::cohort))
+        .route(
+            "/console/campaigns",
+            web::post().to(console::create_campaign),
+        )
         .route("/console/waves", web::post().to(console::open_wave))
         .route("/console/waves/{id}", web::get().to(console::wave))
         .route(

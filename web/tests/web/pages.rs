@@ -500,6 +500,45 @@ async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
         page.contains("Bølgen er lukket.") && page.contains("lukket"),
         "{page}"
     );
+    // Campaigns and capacity.
+    let (_, page) = get(&a, format!("{web}/console")).await;
+    assert!(
+        page.contains("Steder og kapacitet") && page.contains("3 åbne steder."),
+        "{page}"
+    );
+    let key = input_value(&page, "key");
+    let (_, page) = post(
+        &a,
+        format!("{web}/console/campaigns"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("code", "covid-dose-3"),
+            ("name", "COVID-19, 3. stik"),
+            ("kind", "vaccination"),
+            ("access", "invitation"),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("Kampagnen er oprettet.") && page.contains("<code>covid-dose-3</code>"),
+        "{page}"
+    );
+    let key = input_value(&page, "key");
+    let (_, page) = post(
+        &a,
+        format!("{web}/console/campaigns"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("code", "Not A Code"),
+            ("name", "x"),
+            ("kind", "test"),
+            ("access", "open"),
+        ],
+    )
+    .await;
+    assert!(page.contains("var ikke gyldigt"), "{page}");
     // Scheduling needs a time.
     let (_, page) = get(&a, format!("{web}/console")).await;
     let key = input_value(&page, "key");
