@@ -102,6 +102,9 @@ pub struct SessionSettings {
     pub secure_cookies: bool,
     /// Sign-in lasts at most this long (and never longer than the token).
     pub max_minutes: u32,
+    /// Warn this many minutes before the sign-in ends, with a button to stay signed in
+    /// (WCAG 2.2.1: no time-out without warning and a way to extend).
+    pub warn_minutes: u32,
 }
 
 impl Default for SessionSettings {
@@ -110,6 +113,7 @@ impl Default for SessionSettings {
             key: String::new(),
             secure_cookies: false,
             max_minutes: 60,
+            warn_minutes: 10,
         }
     }
 }

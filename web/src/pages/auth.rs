@@ -149,6 +149,51 @@ pub async fn signin(ctx: Ctx, form: web::Form<SignInForm>) -> HttpResponse {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct StayForm {
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /signin/extend`: the warning's "Stay signed in". The dev provider issues a new
+/// token for the same person and role (a real provider would use the refresh token).
+pub async fn stay_signed_in(ctx: Ctx, form: web::Form<StayForm>) -> HttpResponse {
+    let back = local_path(&form.next).unwrap_or("/").to_owned();
+    let result: PageResult = async {
+        ctx.check_csrf(&form.csrf)?;
+        let user = ctx.user()?;
+        let request = TokenRequest {
+            cpr: user.cpr.clone(),
+            role: match user.role {
+                Role::Citizen => identity::Role::Citizen,
+                Role::Helper => identity::Role::Helper,
+                Role::Authority => identity::Role::Authority,
+            },
+            subject: (user.role == Role::Authority)
+                .then(|| user.actor.clone())
+                .flatten(),
+            helper: (user.role == Role::Helper)
+                .then(|| user.actor.clone())
+                .flatten(),
+            name: user.name.clone(),
+        };
+        let token = ctx.api().dev_token(&request).await?;
+        let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
+        let lifetime = i64::try_from(token.expires_in).unwrap_or(max).clamp(1, max);
+        ctx.session.update(|d| {
+            if let Some(u) = d.user.as_mut() {
+                u.token = token.access_token;
+                u.expires_at = Utc::now() + Duration::seconds(lifetime);
+            }
+        });
+        ctx.session.flash("ok", "signin_extended");
+        Ok(redirect(&back))
+    }
+    .await;
+    ctx.finish_post(result, &back)
+}
+
+#[derive(Debug, Deserialize)]
 pub struct HelpForm {
     csrf: String,
     cpr: String,

@@ -118,9 +118,13 @@ impl Ctx {
             .session
             .take_flash()
             .map(|f| json!({ "kind": f.kind, "text": i18n::text(self.lang, &f.key) }));
+        let warn = i64::from(self.state.settings.session.warn_minutes);
         let user = user.map(|u| {
             let masked = u.cpr.as_deref().map(crate::cpr::masked);
+            let left = crate::timefmt::minutes_left(u.expires_at, Utc::now());
             json!({
+                "expiring": left <= warn,
+                "minutes_left": left,
                 "role": u.role,
                 "name": u.name,
                 "actor": u.actor,
@@ -261,6 +265,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signin", web::get().to(auth::signin_form))
         .route("/signin", web::post().to(auth::signin))
         .route("/signout", web::post().to(auth::signout))
+        .route("/signin/extend", web::post().to(auth::stay_signed_in))
         .route("/helper/citizen", web::post().to(auth::help_citizen))
         .route("/lang/{code}", web::get().to(auth::set_lang))
         .route("/static/{file}", web::get().to(assets::file))

@@ -71,6 +71,11 @@ pub fn cpr(n: u32) -> String {
 
 impl Stack {
     pub async fn start() -> Stack {
+        Self::start_with(|_| {}).await
+    }
+
+    /// As `start`, with the web front end's settings changed first.
+    pub async fn start_with(change: impl FnOnce(&mut web::settings::Settings)) -> Stack {
         let db = TestDatabase::create().await.expect("test database");
         let mut b = BookingSettings::default();
         b.http.port = 0;
@@ -113,6 +118,7 @@ impl Stack {
         w.apis.booking_url = booking.clone();
         w.apis.passes_url = passes.clone();
         w.identity.dev_token_url = format!("{booking}/dev/token");
+        change(&mut w);
         let app = web::startup::Application::build(w)
             .await
             .expect("web starts");

@@ -644,3 +644,44 @@ async fn a_helper_books_for_a_citizen_switches_citizen_and_the_citizen_sees_it()
         "{audit}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_warns_before_it_ends_and_can_be_extended() {
+    // Sign-ins last 5 minutes here, and the warning shows from 10 minutes before.
+    let stack = Stack::start_with(|w| w.session.max_minutes = 5).await;
+    let web = &stack.web;
+    let c = browser();
+    let home = sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &cpr(61))]).await;
+    assert!(
+        home.contains("Du bliver logget ud af sikkerhedshensyn om 5 minutter."),
+        "{home}"
+    );
+    let csrf = input_value(&home, "csrf");
+    let (_, page) = post(
+        &c,
+        format!("{web}/signin/extend"),
+        &[("csrf", &csrf), ("next", "/bookings")],
+    )
+    .await;
+    assert!(
+        page.contains("Du er stadig logget ind.") && page.contains("Mine bookinger"),
+        "{page}"
+    );
+    // An outside `next` goes home instead.
+    let (_, page) = post(
+        &c,
+        format!("{web}/signin/extend"),
+        &[("csrf", &csrf), ("next", "https://evil.example/")],
+    )
+    .await;
+    assert!(
+        page.contains("Du er stadig logget ind.") && page.contains("Det kan du booke"),
+        "{page}"
+    );
+    // Not signed in: nothing to extend.
+    let other = browser();
+    let (_, signin) = get(&other, format!("{web}/signin")).await;
+    let csrf = input_value(&signin, "csrf");
+    let (_, page) = post(&other, format!("{web}/signin/extend"), &[("csrf", &csrf)]).await;
+    assert!(page.contains("Log ind for at fortsætte."), "{page}");
+}
