@@ -30,6 +30,8 @@ pub enum BookingError {
     HoldExpired,
     #[error("this hold was confirmed already; see your bookings")]
     HoldAlreadyConfirmed,
+    #[error("the hold was extended as often as allowed; confirm it or choose the time again")]
+    HoldExtensionLimit,
     #[error("the hold belongs to someone else")]
     HoldNotYours,
     #[error("already booked in this campaign")]
@@ -67,6 +69,7 @@ impl BookingError {
             HoldExpired => (StatusCode::GONE, "hold_expired"),
             HoldAlreadyConfirmed => (StatusCode::CONFLICT, "hold_already_confirmed"),
             HoldNotYours => (StatusCode::FORBIDDEN, "hold_not_yours"),
+            HoldExtensionLimit => (StatusCode::CONFLICT, "hold_extension_limit"),
             AlreadyBooked => (StatusCode::CONFLICT, "already_booked"),
             BookingNotActive => (StatusCode::CONFLICT, "booking_not_active"),
             CampaignMismatch => (StatusCode::UNPROCESSABLE_ENTITY, "campaign_mismatch"),

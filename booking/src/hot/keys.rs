@@ -36,6 +36,11 @@ impl Keys {
         format!("{}{{slot:{}}}:owners", self.prefix, slot.0)
     }
 
+    /// How often each live hold of the slot was extended (token -> count).
+    pub fn hold_extensions(&self, slot: SlotId) -> String {
+        format!("{}{{slot:{}}}:holds:ext", self.prefix, slot.0)
+    }
+
     pub fn site_day(&self, site: SiteId, date: NaiveDate) -> String {
         format!("{}{{site:{}}}:day:{}", self.prefix, site.0, date)
     }

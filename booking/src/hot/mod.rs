@@ -5,6 +5,7 @@
 //! script touches share a hash tag (`{slot:42}`), so every script runs unchanged on
 //! Redis Cluster. Keys never contain a CPR number: citizens appear as pseudonyms.
 
+mod extend;
 pub mod keys;
 pub mod reconcile;
 
@@ -16,6 +17,8 @@ use std::sync::Arc;
 
 use crate::domain::{CampaignId, HoldId, SiteId, SlotId};
 use keys::Keys;
+
+pub use extend::ExtendOutcome;
 
 pub type HotResult<T> = Result<T, redis::RedisError>;
 

@@ -3,6 +3,8 @@
 pub mod authority;
 pub mod citizen;
 pub mod eligibility;
+pub mod holds;
+pub mod uptake;
 pub mod waitroom;
 
 use actix_web::{web, HttpRequest};
@@ -27,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .route("/campaigns", web::post().to(authority::create_campaign))
             .route("/campaigns", web::get().to(authority::list_campaigns))
+            .route("/campaigns/{code}/uptake", web::get().to(uptake::uptake))
             .route("/sites", web::post().to(authority::create_site))
             .route("/sites", web::get().to(citizen::list_sites))
             .route("/sites/{id}/slots", web::post().to(authority::create_slots))
@@ -37,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/slots/{id}/close", web::post().to(authority::close_slot))
             .route("/holds", web::post().to(citizen::create_hold))
             .route("/holds/{id}", web::delete().to(citizen::release_hold))
+            .route("/holds/{id}/extend", web::post().to(holds::extend_hold))
             .route("/bookings", web::post().to(citizen::confirm))
             .route("/bookings/{id}", web::delete().to(citizen::cancel))
             .route("/bookings/{id}/move", web::post().to(citizen::move_booking))
@@ -111,6 +115,8 @@ impl Modify for BearerAuth {
         citizen::site_slots,
         citizen::create_hold,
         citizen::release_hold,
+        holds::extend_hold,
+        uptake::uptake,
         citizen::confirm,
         citizen::cancel,
         citizen::move_booking,

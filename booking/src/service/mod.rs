@@ -7,6 +7,8 @@ pub mod authority;
 pub mod catalog;
 pub mod citizen;
 pub mod eligibility;
+pub mod holds;
+pub mod uptake;
 
 use deadpool_postgres::Pool;
 use identity::{Cpr, Pseudonym, Pseudonymizer};

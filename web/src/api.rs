@@ -1,0 +1,634 @@
+//! The JSON APIs the pages stand on: the booking service (and its development identity
+//! provider) and the pass service. Every call carries the signed-in person's bearer
+//! token; problem+json answers become [`ApiError::Problem`] with the stable `code`,
+//! which `errors` turns into words. Tokens and CPR numbers never reach a log line here.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::settings::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The API refused, with a problem+json body.
+    #[error("the API answered {status} ({code})")]
+    Problem {
+        status: u16,
+        code: String,
+        detail: Option<String>,
+    },
+    #[error("the API could not be reached")]
+    Unreachable(#[source] reqwest::Error),
+    #[error("the API answered {0} without a problem body")]
+    Unexpected(u16),
+    #[error("the API's answer could not be read")]
+    Decode(#[source] reqwest::Error),
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Problem { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Problem { status, .. } | ApiError::Unexpected(status) => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ProblemBody {
+    code: String,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Campaign {
+    #[serde(default)]
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// `test` or `vaccination`.
+    pub kind: String,
+    /// `open` or `invitation`.
+    pub access: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Eligibility {
+    #[serde(default)]
+    pub open: Vec<String>,
+    #[serde(default)]
+    pub invited: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteCampaign {
+    pub code: String,
+    pub name: String,
+    pub free: i64,
+    #[serde(default)]
+    pub next_free: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Site {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub postcode: String,
+    pub municipality_code: u16,
+    pub municipality: String,
+    pub location: Location,
+    #[serde(default)]
+    pub distance_km: Option<f64>,
+    #[serde(default)]
+    pub campaigns: Vec<SiteCampaign>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SitePage {
+    pub total: usize,
+    pub sites: Vec<Site>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Slot {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub campaign: String,
+    pub capacity: i64,
+    pub remaining: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteDay {
+    pub site_id: i64,
+    pub date: NaiveDate,
+    pub slots: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HoldReceipt {
+    pub hold_id: String,
+    pub slot_id: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HoldExtension {
+    pub hold_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub extensions_left: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: String,
+    pub status: String,
+    pub slot_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub campaign_code: String,
+    pub campaign_name: String,
+    pub site_id: i64,
+    pub site_name: String,
+    pub site_address: String,
+    pub site_postcode: String,
+    #[serde(default)]
+    pub moved_to: Option<String>,
+    #[serde(default)]
+    pub booked_by_helper: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor_role: String,
+    pub actor_id: String,
+    pub action: String,
+}
+
+/// The HTTP client for both APIs. Cheap to clone.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    booking: String,
+    passes: String,
+    dev_token_url: String,
+}
+
+impl Api {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(u64::from(
+                settings.apis.timeout_seconds.max(1),
+            )))
+            .build()?;
+        Ok(Self {
+            http,
+            booking: settings.apis.booking_url.trim_end_matches('/').to_owned(),
+            passes: settings.apis.passes_url.trim_end_matches('/').to_owned(),
+            dev_token_url: settings.identity.dev_token_url.clone(),
+        })
+    }
+
+    fn booking(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let rb = self.http.request(method, format!("{}{path}", self.booking));
+        match token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    fn passes(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.passes))
+            .bearer_auth(token)
+    }
+
+    async fn call<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T, ApiError> {
+        let r = Self::send(rb).await?;
+        r.json().await.map_err(ApiError::Decode)
+    }
+
+    async fn send(rb: RequestBuilder) -> Result<reqwest::Response, ApiError> {
+        let r = rb.send().await.map_err(ApiError::Unreachable)?;
+        if r.status().is_success() {
+            return Ok(r);
+        }
+        let status = r.status().as_u16();
+        match r.json::<ProblemBody>().await {
+            Ok(p) => Err(ApiError::Problem {
+                status,
+                code: p.code,
+                detail: p.detail,
+            }),
+            Err(_) => Err(ApiError::Unexpected(status)),
+        }
+    }
+
+    /// DEVELOPMENT ONLY: a token from the dev identity provider.
+    pub async fn dev_token(
+        &self,
+        request: &identity::TokenRequest,
+    ) -> Result<TokenResponse, ApiError> {
+        Self::call(self.http.post(&self.dev_token_url).json(request)).await
+    }
+
+    pub async fn campaigns(&self) -> Result<Vec<Campaign>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/campaigns", None)).await
+    }
+
+    pub async fn eligibility(&self, token: &str) -> Result<Eligibility, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/me/eligibility", Some(token))).await
+    }
+
+    pub async fn sites(&self, query: &[(&str, String)]) -> Result<SitePage, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/sites", None).query(query)).await
+    }
+
+    /// Every open site offering `campaign` (paged through, 200 at a time).
+    pub async fn all_sites(&self, campaign: &str, available: bool) -> Result<Vec<Site>, ApiError> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .sites(&[
+                    ("campaign", campaign.to_owned()),
+                    ("available", available.to_string()),
+                    ("limit", "200".to_owned()),
+                    ("offset", all.len().to_string()),
+                ])
+                .await?;
+            let got = page.sites.len();
+            all.extend(page.sites);
+            if got == 0 || all.len() >= page.total {
+                return Ok(all);
+            }
+        }
+    }
+
+    pub async fn site(&self, campaign: &str, site: i64) -> Result<Option<Site>, ApiError> {
+        Ok(self
+            .all_sites(campaign, false)
+            .await?
+            .into_iter()
+            .find(|s| s.id == site))
+    }
+
+    pub async fn site_day(
+        &self,
+        site: i64,
+        date: NaiveDate,
+        campaign: &str,
+    ) -> Result<SiteDay, ApiError> {
+        Self::call(
+            self.booking(Method::GET, &format!("/v1/sites/{site}/slots"), None)
+                .query(&[
+                    ("date", date.to_string()),
+                    ("campaign", campaign.to_owned()),
+                ]),
+        )
+        .await
+    }
+
+    pub async fn hold(&self, token: &str, slot: i64) -> Result<HoldReceipt, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/holds", Some(token))
+                .json(&serde_json::json!({ "slot_id": slot })),
+        )
+        .await
+    }
+
+    pub async fn extend_hold(&self, token: &str, hold: &str) -> Result<HoldExtension, ApiError> {
+        let path = format!("/v1/holds/{}/extend", encode(hold));
+        Self::call(self.booking(Method::POST, &path, Some(token))).await
+    }
+
+    pub async fn release_hold(&self, token: &str, hold: &str) -> Result<(), ApiError> {
+        let path = format!("/v1/holds/{}", encode(hold));
+        match Self::send(self.booking(Method::DELETE, &path, Some(token))).await {
+            Ok(_) => Ok(()),
+            // Gone already: what the person wanted.
+            Err(ApiError::Problem { status, .. }) if status == StatusCode::GONE.as_u16() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn confirm(&self, token: &str, hold: &str, key: &str) -> Result<Booking, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/bookings", Some(token))
+                .header("Idempotency-Key", key)
+                .json(&serde_json::json!({ "hold_id": hold })),
+        )
+        .await
+    }
+
+    pub async fn move_booking(
+        &self,
+        token: &str,
+        booking: &str,
+        hold: &str,
+        key: &str,
+    ) -> Result<Booking, ApiError> {
+        let path = format!("/v1/bookings/{}/move", encode(booking));
+        Self::call(
+            self.booking(Method::POST, &path, Some(token))
+                .header("Idempotency-Key", key)
+                .json(&serde_json::json!({ "hold_id": hold })),
+        )
+        .await
+    }
+
+    pub async fn cancel(&self, token: &str, booking: &str, key: &str) -> Result<Booking, ApiError> {
+        let path = format!("/v1/bookings/{}", encode(booking));
+        Self::call(
+            self.booking(Method::DELETE, &path, Some(token))
+                .header("Idempotency-Key", key),
+        )
+        .await
+    }
+
+    pub async fn my_bookings(&self, token: &str) -> Result<Vec<Booking>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/me/bookings", Some(token))).await
+    }
+
+    pub async fn my_audit(&self, token: &str) -> Result<Vec<AuditEntry>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/me/audit", Some(token))).await
+    }
+}
+
+impl Api {
+    /// The passes the registers support now, and those issued.
+    pub async fn passes_overview(&self, token: &str) -> Result<PassOverview, ApiError> {
+        Self::call(self.passes(Method::GET, "/v1/me/passes", token)).await
+    }
+
+    /// Issues the pass (or returns the live one from the same record).
+    pub async fn issue_pass(&self, token: &str, kind: PassKind) -> Result<Pass, ApiError> {
+        let path = format!("/v1/me/passes/{}", kind.as_str());
+        Self::call(self.passes(Method::POST, &path, token)).await
+    }
+
+    pub async fn current_pass(&self, token: &str, kind: PassKind) -> Result<Pass, ApiError> {
+        let path = format!("/v1/me/passes/{}", kind.as_str());
+        Self::call(self.passes(Method::GET, &path, token)).await
+    }
+
+    /// The pass's QR code as PNG bytes.
+    pub async fn pass_qr_png(&self, token: &str, kind: PassKind) -> Result<Vec<u8>, ApiError> {
+        let path = format!("/v1/me/passes/{}/qr.png", kind.as_str());
+        let r = Self::send(self.passes(Method::GET, &path, token)).await?;
+        Ok(r.bytes().await.map_err(ApiError::Decode)?.to_vec())
+    }
+}
+
+/// The authority's calls (cohorts and waves).
+impl Api {
+    pub async fn cohorts(&self, token: &str) -> Result<Vec<Cohort>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/cohorts", Some(token))).await
+    }
+
+    pub async fn cohort_count(&self, token: &str, cohort: i64) -> Result<Count, ApiError> {
+        let path = format!("/v1/cohorts/{cohort}/preview");
+        Self::call(self.booking(Method::GET, &path, Some(token))).await
+    }
+
+    pub async fn preview(
+        &self,
+        token: &str,
+        criteria: &serde_json::Value,
+    ) -> Result<Count, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/cohorts/preview", Some(token))
+                .json(criteria),
+        )
+        .await
+    }
+
+    pub async fn create_cohort(
+        &self,
+        token: &str,
+        name: &str,
+        criteria: &serde_json::Value,
+        key: &str,
+    ) -> Result<Cohort, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/cohorts", Some(token))
+                .header("Idempotency-Key", key)
+                .json(&serde_json::json!({ "name": name, "criteria": criteria })),
+        )
+        .await
+    }
+
+    pub async fn waves(&self, token: &str) -> Result<Vec<Wave>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/waves", Some(token))).await
+    }
+
+    pub async fn wave(&self, token: &str, wave: i64) -> Result<WaveDetail, ApiError> {
+        let path = format!("/v1/waves/{wave}");
+        Self::call(self.booking(Method::GET, &path, Some(token))).await
+    }
+
+    pub async fn create_wave(
+        &self,
+        token: &str,
+        cohort: i64,
+        campaign: &str,
+        opens_at: Option<DateTime<Utc>>,
+        key: &str,
+    ) -> Result<Wave, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/waves", Some(token))
+                .header("Idempotency-Key", key)
+                .json(&serde_json::json!({ "cohort_id": cohort, "campaign": campaign, "opens_at": opens_at })),
+        )
+        .await
+    }
+
+    pub async fn create_campaign(
+        &self,
+        token: &str,
+        campaign: &serde_json::Value,
+        key: &str,
+    ) -> Result<Campaign, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/campaigns", Some(token))
+                .header("Idempotency-Key", key)
+                .json(campaign),
+        )
+        .await
+    }
+
+    pub async fn uptake(&self, token: &str, campaign: &str) -> Result<Uptake, ApiError> {
+        let path = format!("/v1/campaigns/{}/uptake", encode(campaign));
+        Self::call(self.booking(Method::GET, &path, Some(token))).await
+    }
+
+    pub async fn close_wave(&self, token: &str, wave: i64) -> Result<Wave, ApiError> {
+        let path = format!("/v1/waves/{wave}/close");
+        Self::call(self.booking(Method::POST, &path, Some(token))).await
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UptakeRow {
+    pub key: String,
+    #[serde(default)]
+    pub name: String,
+    pub citizens: i64,
+    pub booked: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Uptake {
+    pub campaign: String,
+    #[serde(default)]
+    pub by_age: Vec<UptakeRow>,
+    #[serde(default)]
+    pub by_municipality: Vec<UptakeRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Count {
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cohort {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub criteria: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Wave {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub campaign_id: i64,
+    pub opens_at: DateTime<Utc>,
+    #[serde(default)]
+    pub opened_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub invited: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WaveFigures {
+    #[serde(default)]
+    pub invited: i64,
+    #[serde(default)]
+    pub queued: i64,
+    #[serde(default)]
+    pub delivered: i64,
+    #[serde(default)]
+    pub opened: i64,
+    #[serde(default)]
+    pub failed: i64,
+    #[serde(default)]
+    pub paper: i64,
+    #[serde(default)]
+    pub booked: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WaveDetail {
+    pub wave: Wave,
+    #[serde(default)]
+    pub figures: WaveFigures,
+}
+
+/// The three kinds of pass, as in the pass service's paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PassKind {
+    Vaccination,
+    Test,
+    Recovery,
+}
+
+impl PassKind {
+    pub fn parse(s: &str) -> Option<PassKind> {
+        match s {
+            "vaccination" => Some(PassKind::Vaccination),
+            "test" => Some(PassKind::Test),
+            "recovery" => Some(PassKind::Recovery),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassKind::Vaccination => "vaccination",
+            PassKind::Test => "test",
+            PassKind::Recovery => "recovery",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PassOffer {
+    #[serde(rename = "type")]
+    pub kind: PassKind,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    #[serde(default)]
+    pub details: serde_json::Value,
+    #[serde(default)]
+    pub current_uvci: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pass {
+    pub uvci: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PassOverview {
+    #[serde(default)]
+    pub available: Vec<PassOffer>,
+    #[serde(default)]
+    pub issued: Vec<Pass>,
+}
+
+/// A path segment from our own ids (hold ids, UUIDs): anything but `[A-Za-z0-9._-]`
+/// is percent-encoded, so a crafted id cannot change the path.
+fn encode(segment: &str) -> String {
+    if segment.is_empty() || segment.bytes().all(|b| b == b'.') {
+        return segment.bytes().map(|_| "%2E").collect::<String>() + "%00";
+    }
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn path_segments_cannot_escape() {
+        assert_eq!(super::encode("42.abc-1_x"), "42.abc-1_x");
+        assert_eq!(super::encode("../../v1/x?y"), "..%2F..%2Fv1%2Fx%3Fy");
+        assert_eq!(super::encode(".."), "%2E%2E%00");
+        assert_eq!(super::encode(""), "%00");
+    }
+}

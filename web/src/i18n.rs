@@ -1,0 +1,428 @@
+//! The two languages of the pages: Danish (the default) and English. Every sentence is
+//! one row with both, so neither language can lack a sentence the other has.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The cookie that remembers the chosen language.
+pub const COOKIE: &str = "lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Da,
+    En,
+}
+
+impl Lang {
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "da" => Some(Lang::Da),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn from_cookie(value: Option<&str>) -> Lang {
+        value.and_then(Lang::from_code).unwrap_or_default()
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Da => "da",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Da => Lang::En,
+            Lang::En => Lang::Da,
+        }
+    }
+
+    /// The language's name in itself, for the switch link.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Da => "Dansk",
+            Lang::En => "English",
+        }
+    }
+}
+
+/// (key, Danish, English).
+const MESSAGES: &[(&str, &str, &str)] = &[
+    ("site_name", "Booking og coronapas", "Booking and COVID pass"),
+    ("skip_to_content", "Gå til indholdet", "Skip to content"),
+    ("nav_label", "Hovedmenu", "Main menu"),
+    ("nav_home", "Forside", "Home"),
+    ("nav_book", "Book tid", "Book a time"),
+    ("nav_bookings", "Mine bookinger", "My bookings"),
+    ("nav_audit", "Hvem har set mine data", "Who has looked at my data"),
+    ("sign_in", "Log ind", "Sign in"),
+    ("sign_out", "Log ud", "Sign out"),
+    ("signed_in", "Du er logget ind.", "You are signed in."),
+    ("signed_out", "Du er logget ud.", "You are signed out."),
+    ("footer", "Sundhedsmyndighedernes booking af test og vaccination. Har du brug for hjælp, kan borgerservice i din kommune booke for dig.", "The health authorities' booking of tests and vaccinations. If you need help, citizen service in your municipality can book for you."),
+    ("acting_for", "Du handler på vegne af", "You are acting on behalf of"),
+    ("helper_as", "som hjælper", "as helper"),
+    ("home_title", "Book test og vaccination", "Book a test or vaccination"),
+    ("home_intro", "Log ind for at se, hvad du kan booke, finde et sted og en tid, og se dine bookinger.", "Sign in to see what you can book, find a place and a time, and see your bookings."),
+    ("hello", "Hej", "Hello"),
+    ("your_cpr", "Dit CPR-nummer", "Your CPR number"),
+    ("cpr_of_citizen", "Borgerens CPR-nummer", "The citizen's CPR number"),
+    ("authority_signed_in", "Du er logget ind som sundhedsmyndighed:", "You are signed in as the health authority:"),
+    ("eligible_heading", "Det kan du booke", "What you can book"),
+    ("nothing_eligible", "Der er ikke noget, du kan booke lige nu. Du får besked i Digital Post, når det bliver din tur.", "There is nothing you can book right now. You will get a letter in Digital Post when it is your turn."),
+    ("invited", "Du er inviteret", "You are invited"),
+    ("booked_for", "Du har en tid", "You have a time on"),
+    ("see_booking", "Se bookingen", "See the booking"),
+    ("book_this", "Book tid", "Book a time"),
+    ("signin_title", "Log ind", "Sign in"),
+    ("dev_only", "Kun til udvikling.", "Development only."),
+    ("dev_only_text", "Denne side udsteder adgang uden MitID. I drift logger man ind med MitID.", "This page grants access without MitID. In production people sign in with MitID."),
+    ("signin_as", "Jeg logger ind som", "I am signing in as"),
+    ("role_citizen", "Borger", "Citizen"),
+    ("role_helper", "Hjælper (borgerservice eller fuldmagt)", "Helper (citizen service or power of attorney)"),
+    ("role_authority", "Sundhedsmyndighed", "Health authority"),
+    ("cpr_label", "CPR-nummer", "CPR number"),
+    ("cpr_hint", "10 cifre, fx 010170-1234. En hjælper skriver CPR-nummeret på den borger, der hjælpes.", "10 digits, e.g. 010170-1234. A helper enters the CPR number of the citizen they help."),
+    ("helper_label", "Dit hjælper-id", "Your helper id"),
+    ("helper_hint", "Kun for hjælpere, fx kommune-101-anna.", "Helpers only, e.g. kommune-101-anna."),
+    ("subject_label", "Dit myndigheds-id", "Your authority id"),
+    ("subject_hint", "Kun for sundhedsmyndigheden, fx sst-1.", "Health authority only, e.g. sst-1."),
+    ("name_label", "Navn (valgfrit)", "Name (optional)"),
+    ("book_title", "Book tid", "Book a time"),
+    ("book_intro", "Vælg, hvad du vil booke.", "Choose what to book."),
+    ("move", "Flyt tiden", "Move the time"),
+    ("cancel", "Aflys", "Cancel"),
+    ("sites_title", "Find et sted", "Find a place"),
+    ("back_to_choices", "Tilbage til det, du kan booke", "Back to what you can book"),
+    ("moving_note", "Du flytter en booking. Din nuværende tid beholdes, indtil du har bekræftet den nye.", "You are moving a booking. You keep your current time until you confirm the new one."),
+    ("municipality_label", "Kommune", "Municipality"),
+    ("municipality_any", "Vælg kommune", "Choose a municipality"),
+    ("postcode_label", "Eller postnummer", "Or postcode"),
+    ("postcode_hint", "4 cifre, fx 8000. Steder med postnummeret vises først, derefter de nærmeste.", "4 digits, e.g. 8000. Places with the postcode come first, then the nearest."),
+    ("search", "Søg", "Search"),
+    ("use_location", "Brug min placering", "Use my location"),
+    ("locating", "Finder din placering …", "Finding your location …"),
+    ("location_failed", "Din placering kunne ikke findes. Vælg en kommune eller skriv et postnummer.", "Your location could not be found. Choose a municipality or enter a postcode."),
+    ("results_heading", "Steder", "Places"),
+    ("free_places", "ledige pladser", "free places"),
+    ("next_free", "første ledige tid", "first free time"),
+    ("no_sites", "Der er ingen steder med ledige tider her. Prøv en anden kommune eller et andet postnummer.", "There are no places with free times here. Try another municipality or postcode."),
+    ("back_to_sites", "Tilbage til stederne", "Back to the places"),
+    ("days_label", "Dage", "Days"),
+    ("day_title", "Vælg dag og tid", "Choose a day and time"),
+    ("pick_day", "Vælg en dag", "Choose a day"),
+    ("pick_time", "Ledige tider", "Free times on"),
+    ("no_times", "Der er ingen ledige tider denne dag. Vælg en anden dag.", "There are no free times on this day. Choose another day."),
+    ("hold_time", "Hold tiden til mig", "Hold this time for me"),
+    ("hold_title", "Bekræft din tid", "Confirm your time"),
+    ("hold_move_title", "Bekræft din nye tid", "Confirm your new time"),
+    ("what", "Hvad", "What"),
+    ("when", "Hvornår", "When"),
+    ("where", "Hvor", "Where"),
+    ("status", "Status", "Status"),
+    ("held_until", "Tiden er holdt til dig til kl.", "The time is held for you until"),
+    ("held_minutes_before", "Du har", "You have"),
+    ("held_minutes_after", " til at bekræfte. Har du brug for mere tid, så vælg \"Giv mig mere tid\".", " to confirm. If you need more time, choose \"Give me more time\"."),
+    ("minutes", "minutter", "minutes"),
+    ("hold_warning", "Tiden er snart udløbet. Vælg \"Giv mig mere tid\", hvis du ikke er klar til at bekræfte.", "Your time is about to run out. Choose \"Give me more time\" if you are not ready to confirm."),
+    ("js_left", "tilbage", "left"),
+    ("js_expired", "Tiden er udløbet. Vælg en ny tid.", "The time has run out. Choose a new time."),
+    ("extend", "Giv mig mere tid", "Give me more time"),
+    ("extended", "Du har fået mere tid.", "You have been given more time."),
+    ("extensions_left", "Gange du kan få mere tid", "Times you can get more time"),
+    ("confirm", "Bekræft booking", "Confirm booking"),
+    ("confirm_move", "Bekræft flytning", "Confirm move"),
+    ("release", "Vælg en anden tid", "Choose another time"),
+    ("released", "Tiden er givet fri igen.", "The time has been released."),
+    ("hold_expired_text", "Tiden er ikke længere holdt til dig.", "The time is no longer held for you."),
+    ("choose_again", "Vælg en tid igen", "Choose a time again"),
+    ("booked", "Din tid er booket.", "Your time is booked."),
+    ("moved", "Din tid er flyttet.", "Your time has been moved."),
+    ("cancelled", "Din booking er aflyst.", "Your booking is cancelled."),
+    ("receipt_title", "Kvittering", "Receipt"),
+    ("booking_number", "Bookingnummer", "Booking number"),
+    ("booked_by", "Booket af", "Booked by"),
+    ("booked_by_helper", "Booket af en hjælper på dine vegne", "Booked by a helper on your behalf"),
+    ("receipt_letter", "Du får også en bekræftelse i Digital Post (eller med brev).", "You will also get a confirmation in Digital Post (or by letter)."),
+    ("bookings_title", "Mine bookinger", "My bookings"),
+    ("upcoming", "Kommende", "Upcoming"),
+    ("no_upcoming", "Du har ingen kommende tider.", "You have no upcoming times."),
+    ("history", "Tidligere og ændrede", "Earlier and changed"),
+    ("status_active", "Booket", "Booked"),
+    ("status_cancelled", "Aflyst", "Cancelled"),
+    ("status_moved", "Flyttet", "Moved"),
+    ("status_done", "Gennemført", "Done"),
+    ("cancel_title", "Aflys booking", "Cancel booking"),
+    ("cancel_question", "Vil du aflyse denne tid? Pladsen gives til en anden.", "Do you want to cancel this time? The place goes to someone else."),
+    ("cancel_confirm", "Ja, aflys tiden", "Yes, cancel the time"),
+    ("keep_booking", "Nej, behold tiden", "No, keep the time"),
+    ("audit_title", "Hvem har set mine data", "Who has looked at my data"),
+    ("audit_intro", "Her står hver gang en anden end dig har set eller ændret dine oplysninger: hjælpere, myndigheder og test- og vaccinationssteder.", "Every time someone other than you looked at or changed your data is listed here: helpers, authorities, and test and vaccination sites."),
+    ("audit_none", "Ingen andre har set dine oplysninger.", "Nobody else has looked at your data."),
+    ("audit_who", "Hvem", "Who"),
+    ("audit_what", "Hvad", "What"),
+    ("actor_helper", "Hjælper", "Helper"),
+    ("actor_authority", "Sundhedsmyndighed", "Health authority"),
+    ("actor_site", "Test- eller vaccinationssted", "Test or vaccination site"),
+    ("action_booking_create", "bookede en tid", "booked a time"),
+    ("action_booking_cancel", "aflyste en tid", "cancelled a time"),
+    ("action_booking_move", "flyttede en tid", "moved a time"),
+    ("action_bookings_read", "så dine bookinger", "looked at your bookings"),
+    ("nav_passes", "Mine pas og resultater", "My passes and results"),
+    ("passes_title", "Mine pas og resultater", "My passes and results"),
+    ("passes_intro", "Her er dine testresultater og vaccinationer fra de nationale registre, og de coronapas, de giver.", "Here are your test results and vaccinations from the national registers, and the COVID passes they give."),
+    ("no_passes", "Registrene har ikke noget, der giver et coronapas lige nu.", "The registers hold nothing that gives a COVID pass right now."),
+    ("pass_vaccination", "Vaccinationspas", "Vaccination pass"),
+    ("pass_test", "Testpas", "Test pass"),
+    ("pass_recovery", "Pas efter overstået covid-19", "Recovery pass"),
+    ("show_pass", "Vis pas", "Show pass"),
+    ("issued_heading", "Udstedte pas", "Passes issued"),
+    ("issued_at", "Udstedt", "Issued"),
+    ("valid_until", "Gyldigt til", "Valid until"),
+    ("revoked", "tilbagekaldt", "revoked"),
+    ("pass_title", "Coronapas", "COVID pass"),
+    ("back_to_passes", "Tilbage til mine pas", "Back to my passes"),
+    ("qr_alt", "QR-kode, der skal scannes:", "QR code to be scanned:"),
+    ("pass_holder", "Indehaver", "Holder"),
+    ("uvci", "Certifikat-id", "Certificate id"),
+    ("print_hint", "Vil du have passet på papir eller som PDF, så udskriv denne side (vælg \"Gem som PDF\" for en PDF).", "For the pass on paper or as a PDF, print this page (choose \"Save as PDF\" for a PDF)."),
+    ("print", "Udskriv passet", "Print the pass"),
+    ("fact_dose", "Dosis", "Dose"),
+    ("fact_date", "Dato", "Date"),
+    ("fact_product", "Vaccine", "Vaccine"),
+    ("fact_test_type", "Test", "Test"),
+    ("fact_result", "Resultat", "Result"),
+    ("fact_sample_time", "Prøve taget", "Sample taken"),
+    ("fact_centre", "Teststed", "Test centre"),
+    ("fact_first_positive", "Første positive test", "First positive test"),
+    ("code_not_detected", "negativ (ikke påvist)", "negative (not detected)"),
+    ("code_detected", "positiv (påvist)", "positive (detected)"),
+    ("code_pcr", "PCR-test", "PCR test"),
+    ("code_rapid", "Antigen-hurtigtest", "Rapid antigen test"),
+    ("code_comirnaty", "Comirnaty (BioNTech/Pfizer)", "Comirnaty (BioNTech/Pfizer)"),
+    ("code_spikevax", "Spikevax (Moderna)", "Spikevax (Moderna)"),
+    ("code_vaxzevria", "Vaxzevria (AstraZeneca)", "Vaxzevria (AstraZeneca)"),
+    ("code_jcovden", "Jcovden (Janssen)", "Jcovden (Janssen)"),
+    ("action_passes_list", "så dine pas og resultater", "looked at your passes and results"),
+    ("action_passes_issue", "udstedte et pas", "issued a pass"),
+    ("action_passes_read", "så et pas", "looked at a pass"),
+    ("nav_console", "Konsol", "Console"),
+    ("console_title", "Sundhedsmyndighedens konsol", "Health authority console"),
+    ("campaigns_heading", "Kampagner", "Campaigns"),
+    ("kind_test", "test", "test"),
+    ("kind_vaccination", "vaccination", "vaccination"),
+    ("access_open", "åben for alle", "open to all"),
+    ("access_invitation", "kun inviterede", "by invitation"),
+    ("code", "Kode", "Code"),
+    ("name", "Navn", "Name"),
+    ("kind", "Art", "Kind"),
+    ("access", "Adgang", "Access"),
+    ("cohorts_heading", "Målgrupper", "Cohorts"),
+    ("cohort_count", "Antal borgere nu", "Citizens now"),
+    ("new_cohort", "Ny målgruppe", "New cohort"),
+    ("cohort_name", "Navn på målgruppen", "Cohort name"),
+    ("age_min", "Mindst så gammel (år)", "At least this old (years)"),
+    ("age_max", "Højst så gammel (år)", "At most this old (years)"),
+    ("municipality_all", "Alle kommuner", "All municipalities"),
+    ("priority_group", "Prioritetsgruppe (valgfri), fx care-home", "Priority group (optional), e.g. care-home"),
+    ("preview_count", "Vis antal", "Preview count"),
+    ("create_cohort", "Opret målgruppe", "Create cohort"),
+    ("preview_result", "Kriterierne udvælger nu så mange borgere:", "The criteria select this many citizens now:"),
+    ("cohort_created", "Målgruppen er oprettet.", "The cohort is created."),
+    ("waves_heading", "Bølger", "Waves"),
+    ("no_waves", "Ingen bølger endnu.", "No waves yet."),
+    ("open_wave", "Åbn en bølge", "Open a wave"),
+    ("cohort", "Målgruppe", "Cohort"),
+    ("campaign", "Kampagne", "Campaign"),
+    ("choose", "Vælg", "Choose"),
+    ("when_open", "Hvornår", "When"),
+    ("open_now", "Nu", "Now"),
+    ("open_later", "Senere, kl.", "Later, at"),
+    ("opens_at", "Åbner (dansk tid)", "Opens (Danish time)"),
+    ("open_wave_button", "Åbn eller planlæg bølgen", "Open or schedule the wave"),
+    ("flash_wave_opened", "Bølgen er åbnet; invitationerne er på vej.", "The wave is open; the invitations are on their way."),
+    ("flash_wave_scheduled", "Bølgen er planlagt.", "The wave is scheduled."),
+    ("flash_wave_closed", "Bølgen er lukket.", "The wave is closed."),
+    ("wave_scheduled", "planlagt", "scheduled"),
+    ("wave_open", "åben", "open"),
+    ("wave_closed", "lukket", "closed"),
+    ("wave_title", "Bølge", "Wave"),
+    ("wave_state", "Status", "State"),
+    ("close_wave", "Luk bølgen", "Close the wave"),
+    ("live_heading", "Lige nu", "Right now"),
+    ("live_intro", "Invitationer, breve pr. kanal og deres levering, og bookinger i bølgen.", "Invitations, letters per channel and their delivery, and bookings in the wave."),
+    ("updated_at", "Opdateret kl.", "Updated at"),
+    ("refresh", "Opdater", "Refresh"),
+    ("pause_live", "Stop automatisk opdatering", "Stop live updates"),
+    ("resume_live", "Start automatisk opdatering", "Start live updates"),
+    ("back_to_console", "Tilbage til konsollen", "Back to the console"),
+    ("fig_invited", "Inviteret", "Invited"),
+    ("fig_queued", "Breve i kø", "Letters queued"),
+    ("fig_delivered", "Leveret i Digital Post", "Delivered to Digital Post"),
+    ("fig_opened", "Åbnet", "Opened"),
+    ("fig_paper", "Sendt som papirbrev", "Sent on paper"),
+    ("fig_failed", "Fejlet", "Failed"),
+    ("fig_booked", "Booket", "Booked"),
+    ("opening_heading", "Åbningsdag: minut for minut", "Opening day: minute by minute"),
+    ("opening_intro", "Hold og bookinger pr. minut de seneste 10 minutter, tider der var fulde, og konflikter (den sidste plads gik til en anden, eller borgeren havde allerede en tid).", "Holds and bookings per minute over the last 10 minutes, times that were full, and conflicts (the last place went to someone else, or the citizen had a time already)."),
+    ("opening_chart", "Søjlediagram: hold og bookinger pr. minut, de seneste 10 minutter", "Bar chart: holds and bookings per minute, the last 10 minutes"),
+    ("opening_table", "Det seneste minut", "The last minute"),
+    ("od_what", "Hvad", "What"),
+    ("od_last_minute", "Seneste minut", "Last minute"),
+    ("od_holds", "Hold", "Holds"),
+    ("od_full", "Afvist: tiden var fuld", "Turned away: the time was full"),
+    ("od_bookings", "Bookinger", "Bookings"),
+    ("od_conflicts", "Konflikter", "Conflicts"),
+    ("od_cancels", "Aflysninger", "Cancellations"),
+    ("od_moves", "Flytninger", "Moves"),
+    ("uptake_heading", "Tilslutning", "Uptake"),
+    ("uptake_by_age", "Efter alder", "By age band"),
+    ("uptake_by_municipality", "Efter kommune", "By municipality"),
+    ("uptake_chart", "andel med en booking, i procent", "share with a booking, in per cent"),
+    ("group", "Gruppe", "Group"),
+    ("citizens", "Borgere", "Citizens"),
+    ("share", "Andel", "Share"),
+    ("show", "Vis", "Show"),
+    ("no_population", "Ingen borgere i befolkningsudtrækket endnu.", "No citizens in the population extract yet."),
+    ("help_other", "Hjælp en anden borger", "Help another citizen"),
+    ("other_cpr", "Borgerens CPR-nummer", "The citizen's CPR number"),
+    ("help_this", "Skift til denne borger", "Switch to this citizen"),
+    ("helping_other", "Du hjælper nu en anden borger.", "You are now helping another citizen."),
+    ("new_campaign", "Ny kampagne", "New campaign"),
+    ("campaign_code_hint", "Små bogstaver, tal og bindestreg, fx covid-dose-3.", "Lower-case letters, digits and hyphens, e.g. covid-dose-3."),
+    ("create_campaign", "Opret kampagne", "Create campaign"),
+    ("campaign_created", "Kampagnen er oprettet.", "The campaign is created."),
+    ("err_campaign_kind", "Vælg art og adgang fra listerne.", "Choose kind and access from the lists."),
+    ("capacity_heading", "Steder og kapacitet", "Sites and capacity"),
+    ("sites_open", "åbne steder.", "open sites."),
+    ("cap_sites", "Steder", "Sites"),
+    ("cap_full_sites", "Steder uden ledige pladser", "Sites without free places"),
+    ("cap_tight", "Steder med færrest ledige pladser", "Sites with the fewest free places"),
+    ("capacity_api_hint", "Nye steder, tider og ændret kapacitet oprettes indtil videre via API'et (POST /v1/sites, POST /v1/sites/{id}/slots, PATCH /v1/slots/{id}).", "New sites, times and capacity changes are made through the API for now (POST /v1/sites, POST /v1/sites/{id}/slots, PATCH /v1/slots/{id})."),
+    ("signin_ending_before", "Du bliver logget ud af sikkerhedshensyn om", "For your security you will be signed out in"),
+    ("stay_signed_in", "Bliv logget ind", "Stay signed in"),
+    ("signin_extended", "Du er stadig logget ind.", "You are still signed in."),
+    ("chart_label", "Søjlediagram over bølgens tal", "Bar chart of the wave's figures"),
+    ("err_age", "Alder skal være et helt tal fra 0 til 130, og mindst må ikke være over højst.", "Age must be a whole number from 0 to 130, and at least must not be above at most."),
+    ("err_no_criteria", "Angiv mindst ét kriterium: alder, kommune eller prioritetsgruppe.", "Give at least one criterion: age, municipality or priority group."),
+    ("err_cohort_name", "Giv målgruppen et navn.", "Give the cohort a name."),
+    ("err_choose_cohort", "Vælg en målgruppe.", "Choose a cohort."),
+    ("err_choose_campaign", "Vælg en kampagne.", "Choose a campaign."),
+    ("err_opens_at", "Angiv dato og klokkeslæt for, hvornår bølgen åbner.", "Give the date and time the wave opens."),
+    ("error_title", "Det gik ikke", "That did not work"),
+    ("back_home", "Til forsiden", "To the home page"),
+    ("err_sign_in_required", "Log ind for at fortsætte.", "Sign in to continue."),
+    ("err_sign_in_again", "Du er blevet logget ud. Log ind igen.", "You have been signed out. Please sign in again."),
+    ("err_wrong_role", "Den side er ikke for den rolle, du er logget ind med.", "That page is not for the role you signed in with."),
+    ("err_csrf", "Formularen var for gammel. Prøv igen.", "The form was too old. Please try again."),
+    ("err_not_found", "Siden findes ikke.", "The page does not exist."),
+    ("err_generic", "Noget gik galt. Prøv igen om lidt.", "Something went wrong. Please try again shortly."),
+    ("err_busy", "Der er travlt lige nu. Prøv igen om et øjeblik.", "It is busy right now. Please try again in a moment."),
+    ("err_unreachable", "Tjenesten kan ikke nås lige nu. Prøv igen om lidt.", "The service cannot be reached right now. Please try again shortly."),
+    ("err_invalid", "Noget i det, du sendte, var ikke gyldigt.", "Something in what you sent was not valid."),
+    ("err_bad_cpr", "CPR-nummeret er ikke gyldigt. Skriv 10 cifre, fx 010170-1234.", "The CPR number is not valid. Enter 10 digits, e.g. 010170-1234."),
+    ("err_helper_id", "Skriv dit eget hjælper-id (ikke et CPR-nummer).", "Enter your own helper id (not a CPR number)."),
+    ("err_subject", "Skriv dit myndigheds-id (ikke et CPR-nummer).", "Enter your authority id (not a CPR number)."),
+    ("err_role", "Vælg, hvem du logger ind som.", "Choose who you are signing in as."),
+    ("err_unknown_municipality", "Vælg en kommune på listen.", "Choose a municipality from the list."),
+    ("err_bad_postcode", "Postnummeret skal være 4 cifre, fx 8000.", "The postcode must be 4 digits, e.g. 8000."),
+    ("err_bad_location", "Placeringen kunne ikke bruges. Vælg en kommune eller skriv et postnummer.", "The location could not be used. Choose a municipality or enter a postcode."),
+    ("err_choose_time", "Vælg en af de ledige tider.", "Choose one of the free times."),
+    ("err_no_hold", "Du har ikke en tid holdt. Vælg en tid.", "You have no time held. Choose a time."),
+    ("err_slot_full", "Den tid blev lige taget af en anden. Vælg en anden tid.", "That time was just taken by someone else. Choose another time."),
+    ("err_slot_closed", "Den tid er lukket. Vælg en anden tid.", "That time is closed. Choose another time."),
+    ("err_slot_in_past", "Den tid er allerede begyndt. Vælg en senere tid.", "That time has already started. Choose a later time."),
+    ("err_not_invited", "Du er ikke inviteret til dette endnu. Du får besked, når det er din tur.", "You are not invited to this yet. You will be told when it is your turn."),
+    ("err_hold_expired", "Tiden var ikke længere holdt til dig. Vælg en tid igen.", "The time was no longer held for you. Choose a time again."),
+    ("err_hold_already_confirmed", "Den tid er allerede booket. Se dine bookinger.", "That time is booked already. See your bookings."),
+    ("err_hold_not_yours", "Den holdte tid tilhører en anden.", "The held time belongs to someone else."),
+    ("err_hold_extension_limit", "Du kan ikke få mere tid. Bekræft nu, eller vælg tiden igen.", "You cannot get more time. Confirm now, or choose the time again."),
+    ("err_already_booked", "Du har allerede en tid til dette. Flyt den i stedet.", "You already have a time for this. Move it instead."),
+    ("err_booking_not_active", "Den booking er ikke aktiv længere.", "That booking is no longer active."),
+    ("err_campaign_mismatch", "Den nye tid er til noget andet end din booking.", "The new time is for something other than your booking."),
+    ("err_unknown_campaign", "Det kan ikke bookes.", "That cannot be booked."),
+    ("err_audit_citizen_only", "Kun borgeren selv kan se, hvem der har set deres data.", "Only the citizen can see who has looked at their data."),
+];
+
+fn tables() -> &'static [BTreeMap<&'static str, &'static str>; 2] {
+    static TABLES: OnceLock<[BTreeMap<&'static str, &'static str>; 2]> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let da = MESSAGES.iter().map(|(k, d, _)| (*k, *d)).collect();
+        let en = MESSAGES.iter().map(|(k, _, e)| (*k, *e)).collect();
+        [da, en]
+    })
+}
+
+/// Every sentence of `lang`, by key (the templates' `t`).
+pub fn table(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
+    &tables()[match lang {
+        Lang::Da => 0,
+        Lang::En => 1,
+    }]
+}
+
+/// The sentence for `key`, or the key itself when there is none (a test catches that).
+pub fn text(lang: Lang, key: &str) -> &str {
+    table(lang).get(key).copied().unwrap_or(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_every_sentence_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (key, da, en) in MESSAGES {
+            assert!(seen.insert(key), "{key} twice");
+            assert!(
+                !da.trim().is_empty() && !en.trim().is_empty(),
+                "{key} empty"
+            );
+        }
+        assert_eq!(table(Lang::Da).len(), table(Lang::En).len());
+    }
+
+    #[test]
+    fn every_key_the_code_and_templates_use_exists() {
+        let sources = [
+            include_str!("pages/mod.rs"),
+            include_str!("pages/auth.rs"),
+            include_str!("pages/book.rs"),
+            include_str!("pages/bookings.rs"),
+            include_str!("pages/console.rs"),
+            include_str!("pages/passes.rs"),
+            include_str!("errors.rs"),
+            include_str!("search.rs"),
+        ];
+        for src in sources {
+            for quoted in src.split('"').skip(1).step_by(2) {
+                let looks_like_key = quoted.starts_with("err_")
+                    && quoted.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                if looks_like_key {
+                    assert_ne!(text(Lang::Da, quoted), quoted, "missing {quoted}");
+                }
+            }
+        }
+        for status in ["active", "cancelled", "moved", "done"] {
+            assert_ne!(
+                text(Lang::En, &format!("status_{status}")),
+                format!("status_{status}")
+            );
+        }
+    }
+
+    #[test]
+    fn language_choice() {
+        assert_eq!(Lang::from_cookie(None), Lang::Da);
+        assert_eq!(Lang::from_cookie(Some("en")), Lang::En);
+        assert_eq!(Lang::from_cookie(Some("fr")), Lang::Da);
+        assert_eq!(Lang::En.other(), Lang::Da);
+        assert_eq!(text(Lang::En, "sign_in"), "Sign in");
+        assert_eq!(text(Lang::Da, "no_such_key"), "no_such_key");
+    }
+}

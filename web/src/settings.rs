@@ -1,0 +1,119 @@
+//! The web front end's settings (loaded like every service's: defaults, `APP_CONFIG`
+//! TOML, then `APP__SECTION__KEY` environment variables).
+
+use serde::{Deserialize, Serialize};
+use service_kit::settings::{HttpSettings, TelemetrySettings};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub http: HttpSettings,
+    pub telemetry: TelemetrySettings,
+    pub apis: ApiSettings,
+    pub identity: SignInSettings,
+    pub session: SessionSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            http: HttpSettings {
+                port: 8082,
+                ..HttpSettings::default()
+            },
+            telemetry: TelemetrySettings::default(),
+            apis: ApiSettings::default(),
+            identity: SignInSettings::default(),
+            session: SessionSettings::default(),
+        }
+    }
+}
+
+/// Where the JSON APIs are. The pages call them with the signed-in person's token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApiSettings {
+    /// The booking service, e.g. `http://127.0.0.1:8080`.
+    pub booking_url: String,
+    /// The pass service (registers and passes), e.g. `http://127.0.0.1:8081`.
+    pub passes_url: String,
+    /// How long one API call may take before the page says "try again".
+    pub timeout_seconds: u32,
+    /// The booking service's Prometheus counters, sampled for the opening-day view.
+    /// Empty: `{booking_url}/metrics`.
+    pub metrics_url: String,
+    /// How often they are sampled.
+    pub metrics_every_seconds: u32,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            booking_url: "http://127.0.0.1:8080".into(),
+            passes_url: "http://127.0.0.1:8081".into(),
+            timeout_seconds: 10,
+            metrics_url: String::new(),
+            metrics_every_seconds: 5,
+        }
+    }
+}
+
+/// How people sign in.
+///
+/// `provider = "dev"` shows a form that asks the development identity provider
+/// (`POST {dev_token_url}`) for a token: DEVELOPMENT ONLY, clearly marked on the page.
+/// A real eID sign-in is an OpenID Connect authorization-code flow: `provider = "oidc"`
+/// with `authorization_url`, `token_url`, `client_id`, `client_secret` and
+/// `redirect_url`. This build implements only `dev` and refuses to start otherwise,
+/// rather than show a sign-in that does not work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignInSettings {
+    pub provider: String,
+    pub dev_token_url: String,
+    pub authorization_url: String,
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_url: String,
+}
+
+impl Default for SignInSettings {
+    fn default() -> Self {
+        Self {
+            provider: "dev".into(),
+            dev_token_url: "http://127.0.0.1:8080/dev/token".into(),
+            authorization_url: String::new(),
+            token_url: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            redirect_url: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionSettings {
+    /// Base64 of at least 64 random bytes: encrypts and signs the session cookie. Empty:
+    /// a random key per start (sessions end when the process restarts; dev only).
+    pub key: String,
+    /// Send cookies only over HTTPS. Off for local plain-HTTP runs.
+    pub secure_cookies: bool,
+    /// Sign-in lasts at most this long (and never longer than the token).
+    pub max_minutes: u32,
+    /// Warn this many minutes before the sign-in ends, with a button to stay signed in
+    /// (WCAG 2.2.1: no time-out without warning and a way to extend).
+    pub warn_minutes: u32,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            key: String::new(),
+            secure_cookies: false,
+            max_minutes: 60,
+            warn_minutes: 10,
+        }
+    }
+}

@@ -1,0 +1,687 @@
+//! The whole booking flow without JavaScript, as plain HTTP form posts: what a browser
+//! with scripts off does. Also the guards: CSRF, sign-in, language, cookies.
+
+use crate::helpers::{browser, cpr, input_value, slot_ids, Stack};
+
+async fn get(c: &reqwest::Client, url: String) -> (u16, String) {
+    let r = c.get(url).send().await.expect("get");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn post(c: &reqwest::Client, url: String, form: &[(&str, &str)]) -> (u16, String) {
+    let r = c.post(url).form(form).send().await.expect("post");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn sign_in(c: &reqwest::Client, stack: &Stack, fields: &[(&str, &str)]) -> String {
+    let (_, page) = get(c, format!("{}/signin", stack.web)).await;
+    let csrf = input_value(&page, "csrf");
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let (status, home) = post(c, format!("{}/signin", stack.web), &form).await;
+    assert_eq!(status, 200);
+    home
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_books_extends_moves_and_cancels_without_javascript() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let c = browser();
+    let me = cpr(11);
+    let home = sign_in(
+        &c,
+        &stack,
+        &[("role", "citizen"), ("cpr", &me), ("name", "Åse")],
+    )
+    .await;
+    assert!(home.contains("Du er logget ind."), "{home}");
+    // The citizen's own page shows their CPR number; the title never does.
+    let shown = format!("{}-{}", &me[..6], &me[6..]);
+    assert!(home.contains(&shown));
+    let title = home
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or_default();
+    assert!(!title.contains(&me[..6]), "{title}");
+    // Eligible for the open campaign only (not invited to the vaccination).
+    assert!(home.contains("PCR-test") && !home.contains("COVID-19-vaccination"));
+
+    // Find a site by postcode: the 8000 site first, then the nearest (8200), then 2100.
+    let (status, sites) = get(&c, format!("{web}/book/pcr-test?postcode=8000")).await;
+    assert_eq!(status, 200);
+    let c_pos = sites.find("Testcenter Aarhus C").expect("8000 site");
+    let n_pos = sites.find("Testcenter Aarhus N").expect("8200 site");
+    let o_pos = sites.find("Testcenter Østerbro").expect("2100 site");
+    assert!(c_pos < n_pos && n_pos < o_pos);
+    // By municipality: only København's.
+    let (_, sites) = get(&c, format!("{web}/book/pcr-test?municipality=101")).await;
+    assert!(sites.contains("Testcenter Østerbro") && !sites.contains("Testcenter Aarhus"));
+    // Bad input gets a message, not an error page.
+    let (status, sites) = get(&c, format!("{web}/book/pcr-test?postcode=80")).await;
+    assert_eq!(status, 200);
+    assert!(sites.contains("Postnummeret skal være 4 cifre"));
+
+    // Pick a day and a time, hold it.
+    let day = Stack::first_day();
+    let site = stack.sites[0];
+    let (status, page) = get(&c, format!("{web}/book/pcr-test/sites/{site}?date={day}")).await;
+    assert_eq!(status, 200);
+    let slots = slot_ids(&page);
+    assert_eq!(slots.len(), 4, "four half hours from 09:00 to 11:00");
+    let csrf = input_value(&page, "csrf");
+    let slot = slots[0].to_string();
+    let hold_form = [
+        ("csrf", csrf.as_str()),
+        ("campaign", "pcr-test"),
+        ("site", &site.to_string()),
+        ("date", day.as_str()),
+        ("slot", slot.as_str()),
+    ];
+    // Without the CSRF token nothing happens.
+    let mut forged = hold_form;
+    forged[0] = ("csrf", "forged");
+    let (_, page) = post(&c, format!("{web}/book/hold"), &forged).await;
+    assert!(page.contains("Formularen var for gammel"), "{page}");
+    assert_eq!(stack.slot(slots[0]).await, (0, 0));
+
+    let (_, page) = post(&c, format!("{web}/book/hold"), &hold_form).await;
+    assert!(page.contains("Bekræft din tid"), "{page}");
+    assert!(page.contains("data-expires="));
+    assert_eq!(stack.slot(slots[0]).await, (0, 1));
+    let (_, page) = post(&c, format!("{web}/book/extend"), &[("csrf", &csrf)]).await;
+    assert!(page.contains("Du har fået mere tid."), "{page}");
+    assert!(page.contains("Gange du kan få mere tid: 9"));
+
+    // Confirm: the receipt.
+    let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &csrf)]).await;
+    assert!(
+        receipt.contains("Kvittering") && receipt.contains("Din tid er booket."),
+        "{receipt}"
+    );
+    assert!(receipt.contains("Testcenter Aarhus C"));
+    assert_eq!(stack.slot(slots[0]).await, (1, 0));
+    let booking_id = receipt
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .expect("booking number")
+        .to_owned();
+
+    // Move it to another site's time.
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/pcr-test?municipality=101&move={booking_id}"),
+    )
+    .await;
+    assert!(page.contains("Du flytter en booking"));
+    let other = stack.sites[2];
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/pcr-test/sites/{other}?date={day}&move={booking_id}"),
+    )
+    .await;
+    let new_slot = slot_ids(&page)[1].to_string();
+    let (_, page) = post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "pcr-test"),
+            ("site", &other.to_string()),
+            ("date", &day),
+            ("slot", &new_slot),
+            ("move", &booking_id),
+        ],
+    )
+    .await;
+    assert!(page.contains("Bekræft din nye tid"), "{page}");
+    let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &csrf)]).await;
+    assert!(receipt.contains("Din tid er flyttet.") && receipt.contains("Testcenter Østerbro"));
+    assert_eq!(
+        stack.slot(slots[0]).await,
+        (0, 0),
+        "the old place is given back"
+    );
+
+    // My bookings: the new one upcoming, the old one in the history as moved.
+    let (_, list) = get(&c, format!("{web}/bookings")).await;
+    assert!(list.contains("Flyttet"), "{list}");
+    let new_id = receipt
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .expect("booking number")
+        .to_owned();
+    // Cancel: asks first, then cancels.
+    let (_, confirm) = get(&c, format!("{web}/bookings/{new_id}/cancel")).await;
+    let key = input_value(&confirm, "key");
+    let (_, list) = post(
+        &c,
+        format!("{web}/bookings/{new_id}/cancel"),
+        &[("csrf", &csrf), ("key", &key)],
+    )
+    .await;
+    assert!(
+        list.contains("Din booking er aflyst.") && list.contains("Du har ingen kommende tider."),
+        "{list}"
+    );
+    // The same cancel again (a double submit) answers as the first did.
+    let (_, again) = post(
+        &c,
+        format!("{web}/bookings/{new_id}/cancel"),
+        &[("csrf", &csrf), ("key", &key)],
+    )
+    .await;
+    assert!(again.contains("Din booking er aflyst."), "{again}");
+
+    // Nobody else has looked.
+    let (_, audit) = get(&c, format!("{web}/audit")).await;
+    assert!(audit.contains("Ingen andre har set dine oplysninger."));
+
+    // Signing out ends it.
+    let (_, home) = post(&c, format!("{web}/signout"), &[("csrf", &csrf)]).await;
+    assert!(home.contains("Du er logget ud."));
+    let (_, page) = get(&c, format!("{web}/bookings")).await;
+    assert!(page.contains("Log ind for at fortsætte."), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guards_languages_and_friendly_errors() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let c = browser();
+
+    // The session cookie is HttpOnly, SameSite and holds nothing readable.
+    let r = c.get(format!("{web}/signin")).send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Kun til udvikling."),
+        "the dev sign-in is marked"
+    );
+
+    // English, completely; and back.
+    let (_, page) = get(&c, format!("{web}/lang/en?next=/signin")).await;
+    assert!(page.contains("<html lang=\"en\">") && page.contains("Development only."));
+    let (_, page) = get(&c, format!("{web}/lang/da?next=//evil.example/")).await;
+    assert!(
+        page.contains("<html lang=\"da\">"),
+        "an outside next goes home"
+    );
+
+    // A bad CPR number is named and changes nothing.
+    let (_, signin) = get(&c, format!("{web}/signin")).await;
+    let csrf = input_value(&signin, "csrf");
+    let (_, page) = post(
+        &c,
+        format!("{web}/signin"),
+        &[("csrf", &csrf), ("role", "citizen"), ("cpr", "123")],
+    )
+    .await;
+    assert!(page.contains("CPR-nummeret er ikke gyldigt"));
+    assert!(!page.contains("href=\"/bookings\""), "still signed out");
+
+    // Not invited: the vaccination page explains instead of failing.
+    let me = cpr(12);
+    let (_, _) = post(
+        &c,
+        format!("{web}/signin"),
+        &[("csrf", &csrf), ("role", "citizen"), ("cpr", &me)],
+    )
+    .await;
+    let day = Stack::first_day();
+    let site = stack.sites[0];
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/covid-dose-1/sites/{site}?date={day}"),
+    )
+    .await;
+    let slot = slot_ids(&page)[0].to_string();
+    let csrf = input_value(&page, "csrf");
+    let (_, page) = post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "covid-dose-1"),
+            ("site", &site.to_string()),
+            ("date", &day),
+            ("slot", &slot),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("Du er ikke inviteret til dette endnu."),
+        "{page}"
+    );
+    // No time chosen.
+    let (_, page) = post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "pcr-test"),
+            ("site", &site.to_string()),
+            ("date", &day),
+        ],
+    )
+    .await;
+    assert!(page.contains("Vælg en af de ledige tider."));
+    // Unknown pages and bookings are friendly 404s, never a stack trace.
+    let (status, page) = get(&c, format!("{web}/bookings/not-a-booking")).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Siden findes ikke."));
+    let (status, _) = get(&c, format!("{web}/no/such/page")).await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&c, format!("{web}/book/no-such-campaign")).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passes_show_register_facts_and_a_qr_code() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let c = browser();
+    let me = cpr(crate::helpers::VACCINATED[1]);
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &me)]).await;
+    let (status, page) = get(&c, format!("{web}/passes")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Vaccinationspas") && page.contains("Comirnaty (BioNTech&#x2f;Pfizer)"),
+        "{page}"
+    );
+    assert!(page.contains("2 &#x2f; 2"));
+    let csrf = input_value(&page, "csrf");
+    let (_, pass) = post(&c, format!("{web}/passes/vaccination"), &[("csrf", &csrf)]).await;
+    assert!(
+        pass.contains("src=\"/passes/vaccination/qr.png\""),
+        "{pass}"
+    );
+    assert!(
+        pass.contains("URN:UVCI:") || pass.contains("urn:uvci:"),
+        "{pass}"
+    );
+    let r = c
+        .get(format!("{web}/passes/vaccination/qr.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let png = r.bytes().await.unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+    // The issued pass is listed; an unknown kind is a 404.
+    let (_, page) = get(&c, format!("{web}/passes")).await;
+    assert!(page.contains("Udstedte pas"));
+    let (status, _) = get(&c, format!("{web}/passes/other")).await;
+    assert_eq!(status, 404);
+
+    // Someone with nothing in the registers is told so.
+    let c = browser();
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &cpr(44))]).await;
+    let (_, page) = get(&c, format!("{web}/passes")).await;
+    assert!(page.contains("Registrene har ikke noget"), "{page}");
+    let (_, page) = get(&c, format!("{web}/passes/test")).await;
+    assert!(page.contains("Det gik ikke"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let a = browser();
+    let home = sign_in(&a, &stack, &[("role", "authority"), ("subject", "sst-1")]).await;
+    assert!(home.contains("href=\"/console\""));
+    let (status, console) = get(&a, format!("{web}/console")).await;
+    assert_eq!(status, 200);
+    let csrf = input_value(&console, "csrf");
+    let cohort = |action: &'static str, min: &'static str, max: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "50+ Aarhus".to_owned()),
+            ("age_min", min.to_owned()),
+            ("age_max", max.to_owned()),
+            ("municipality", "751".to_owned()),
+            ("action", action.to_owned()),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let a = a.clone();
+        let url = format!("{web}/console/cohorts");
+        async move {
+            a.post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = send(cohort("preview", "50", "")).await;
+    assert!(page.contains("data-preview>2<"), "{page}");
+    let page = send(cohort("preview", "90", "80")).await;
+    assert!(page.contains("Alder skal være"), "{page}");
+    let page = send(cohort("create", "50", "")).await;
+    assert!(page.contains("Målgruppen er oprettet."), "{page}");
+    let cohort_id: String = page
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| o.contains("50+ Aarhus (2)"))
+        .and_then(|o| o.split('"').next())
+        .expect("cohort option")
+        .to_owned();
+    let key = input_value(&page, "key");
+    let (_, wave) = post(
+        &a,
+        format!("{web}/console/waves"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("cohort", &cohort_id),
+            ("campaign", "covid-dose-1"),
+            ("when", "now"),
+        ],
+    )
+    .await;
+    assert!(wave.contains("Bølgen er åbnet"), "{wave}");
+    assert!(wave.contains("data-figure=\"fig_invited\">2<"), "{wave}");
+    let wave_url = a
+        .get(format!("{web}/console"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .split("href=\"/console/waves/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|id| format!("{web}/console/waves/{id}"))
+        .expect("wave link");
+
+    // An invited citizen now may book the vaccination.
+    let c = browser();
+    let me = cpr(crate::helpers::VACCINATED[0]);
+    let home = sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &me)]).await;
+    assert!(home.contains("Du er inviteret"), "{home}");
+    let day = Stack::first_day();
+    let site = stack.sites[1];
+    let (_, page) = get(
+        &c,
+        format!("{web}/book/covid-dose-1/sites/{site}?date={day}"),
+    )
+    .await;
+    let slot = slot_ids(&page)[0].to_string();
+    let ccsrf = input_value(&page, "csrf");
+    post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &ccsrf),
+            ("campaign", "covid-dose-1"),
+            ("site", &site.to_string()),
+            ("date", &day),
+            ("slot", &slot),
+        ],
+    )
+    .await;
+    let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &ccsrf)]).await;
+    assert!(receipt.contains("Din tid er booket."), "{receipt}");
+    // The citizen cannot open the console.
+    let (status, page) = get(&c, format!("{web}/console")).await;
+    assert_eq!(status, 403);
+    assert!(page.contains("Den side er ikke for den rolle"));
+
+    // The count moved.
+    let figures: serde_json::Value = a
+        .get(format!("{wave_url}/figures.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let booked = figures["bars"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["key"] == "fig_booked"))
+        .and_then(|b| b["value"].as_i64());
+    assert_eq!(booked, Some(1), "{figures}");
+    // Uptake: both are 50-59 in Aarhus, one has booked.
+    let (_, page) = get(&a, format!("{web}/console?uptake=covid-dose-1")).await;
+    assert!(
+        page.contains("Efter alder") && page.contains("Efter kommune"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=\"row\">50-59</th><td>2</td><td>1</td><td>50 %</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<th scope=\"row\">Aarhus</th><td>2</td><td>1</td><td>50 %</td>"));
+    // The opening-day view counts the booking within a few samples.
+    let mut booked_per_minute = 0;
+    for _ in 0..40 {
+        let live: serde_json::Value = a
+            .get(format!("{web}/console/live.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        booked_per_minute = live["figures"]["bookings"].as_i64().unwrap_or(0);
+        if booked_per_minute >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(booked_per_minute >= 1, "the last minute shows the booking");
+    let r = c
+        .get(format!("{web}/console/live.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "not for citizens");
+    // Closing the wave.
+    let (_, page) = post(&a, format!("{wave_url}/close"), &[("csrf", &csrf)]).await;
+    assert!(
+        page.contains("Bølgen er lukket.") && page.contains("lukket"),
+        "{page}"
+    );
+    // Campaigns and capacity.
+    let (_, page) = get(&a, format!("{web}/console")).await;
+    assert!(
+        page.contains("Steder og kapacitet") && page.contains("3 åbne steder."),
+        "{page}"
+    );
+    let key = input_value(&page, "key");
+    let (_, page) = post(
+        &a,
+        format!("{web}/console/campaigns"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("code", "covid-dose-3"),
+            ("name", "COVID-19, 3. stik"),
+            ("kind", "vaccination"),
+            ("access", "invitation"),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("Kampagnen er oprettet.") && page.contains("<code>covid-dose-3</code>"),
+        "{page}"
+    );
+    let key = input_value(&page, "key");
+    let (_, page) = post(
+        &a,
+        format!("{web}/console/campaigns"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("code", "Not A Code"),
+            ("name", "x"),
+            ("kind", "test"),
+            ("access", "open"),
+        ],
+    )
+    .await;
+    assert!(page.contains("var ikke gyldigt"), "{page}");
+    // Scheduling needs a time.
+    let (_, page) = get(&a, format!("{web}/console")).await;
+    let key = input_value(&page, "key");
+    let (_, page) = post(
+        &a,
+        format!("{web}/console/waves"),
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("cohort", &cohort_id),
+            ("campaign", "covid-dose-1"),
+            ("when", "later"),
+            ("opens_at", ""),
+        ],
+    )
+    .await;
+    assert!(page.contains("Angiv dato og klokkeslæt"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_helper_books_for_a_citizen_switches_citizen_and_the_citizen_sees_it() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let h = browser();
+    let first = cpr(51);
+    let second = cpr(52);
+    let home = sign_in(
+        &h,
+        &stack,
+        &[
+            ("role", "helper"),
+            ("cpr", &first),
+            ("helper", "kommune-101-anna"),
+        ],
+    )
+    .await;
+    let masked = format!("{}-****", &first[..6]);
+    assert!(
+        home.contains("Du handler på vegne af") && home.contains(&masked),
+        "{home}"
+    );
+    assert!(!home.contains(&first));
+    // Book for the first citizen.
+    let day = Stack::first_day();
+    let site = stack.sites[0];
+    let (_, page) = get(&h, format!("{web}/book/pcr-test/sites/{site}?date={day}")).await;
+    let slot = slot_ids(&page)[0].to_string();
+    let csrf = input_value(&page, "csrf");
+    post(
+        &h,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", &csrf),
+            ("campaign", "pcr-test"),
+            ("site", &site.to_string()),
+            ("date", &day),
+            ("slot", &slot),
+        ],
+    )
+    .await;
+    let (_, receipt) = post(&h, format!("{web}/book/confirm"), &[("csrf", &csrf)]).await;
+    assert!(
+        receipt.contains("Din tid er booket.") && receipt.contains("Booket af en hjælper"),
+        "{receipt}"
+    );
+    // A helper cannot read the citizen's audit trail.
+    let (_, page) = get(&h, format!("{web}/audit")).await;
+    assert!(page.contains("Kun borgeren selv"), "{page}");
+    // A bad CPR number changes nothing; a good one switches.
+    let (_, page) = post(
+        &h,
+        format!("{web}/helper/citizen"),
+        &[("csrf", &csrf), ("cpr", "99")],
+    )
+    .await;
+    assert!(
+        page.contains("CPR-nummeret er ikke gyldigt") && page.contains(&masked),
+        "{page}"
+    );
+    let (_, page) = post(
+        &h,
+        format!("{web}/helper/citizen"),
+        &[("csrf", &csrf), ("cpr", &second)],
+    )
+    .await;
+    assert!(
+        page.contains("Du hjælper nu en anden borger.")
+            && page.contains(&format!("{}-****", &second[..6]))
+    );
+    let (_, list) = get(&h, format!("{web}/bookings")).await;
+    assert!(
+        list.contains("Du har ingen kommende tider."),
+        "the second citizen has none: {list}"
+    );
+
+    // The first citizen sees who did what.
+    let c = browser();
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &first)]).await;
+    let (_, audit) = get(&c, format!("{web}/audit")).await;
+    assert!(audit.contains("Hjælper: kommune-101-anna"), "{audit}");
+    assert!(
+        audit.contains("bookede en tid") && audit.contains("så dine bookinger"),
+        "{audit}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_warns_before_it_ends_and_can_be_extended() {
+    // Sign-ins last 5 minutes here, and the warning shows from 10 minutes before.
+    let stack = Stack::start_with(|w| w.session.max_minutes = 5).await;
+    let web = &stack.web;
+    let c = browser();
+    let home = sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &cpr(61))]).await;
+    assert!(
+        home.contains("Du bliver logget ud af sikkerhedshensyn om 5 minutter."),
+        "{home}"
+    );
+    let csrf = input_value(&home, "csrf");
+    let (_, page) = post(
+        &c,
+        format!("{web}/signin/extend"),
+        &[("csrf", &csrf), ("next", "/bookings")],
+    )
+    .await;
+    assert!(
+        page.contains("Du er stadig logget ind.") && page.contains("Mine bookinger"),
+        "{page}"
+    );
+    // An outside `next` goes home instead.
+    let (_, page) = post(
+        &c,
+        format!("{web}/signin/extend"),
+        &[("csrf", &csrf), ("next", "https://evil.example/")],
+    )
+    .await;
+    assert!(
+        page.contains("Du er stadig logget ind.") && page.contains("Det kan du booke"),
+        "{page}"
+    );
+    // Not signed in: nothing to extend.
+    let other = browser();
+    let (_, signin) = get(&other, format!("{web}/signin")).await;
+    let csrf = input_value(&signin, "csrf");
+    let (_, page) = post(&other, format!("{web}/signin/extend"), &[("csrf", &csrf)]).await;
+    assert!(page.contains("Log ind for at fortsætte."), "{page}");
+}
