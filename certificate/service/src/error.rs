@@ -21,16 +21,13 @@ pub struct LineError {
     pub errors: Vec<FieldError>,
 }
 
-/// At most this many bad lines are listed in one answer.
-pub const MAX_LINE_ERRORS: usize = 1000;
-
 #[derive(Debug, thiserror::Error)]
 pub enum PassError {
     #[error("{0}")]
     Invalid(String),
     #[error("the record is invalid")]
     InvalidRecord(Vec<FieldError>),
-    #[error("{} line(s) of the file are invalid; nothing was imported", .0.len())]
+    #[error("no line of the file could be imported ({} bad line(s)); nothing was changed", .0.len())]
     BulkRejected(Vec<LineError>),
     #[error("send NDJSON (application/x-ndjson) or CSV (text/csv)")]
     UnsupportedMediaType,
@@ -83,10 +80,8 @@ impl PassError {
     fn details(&self) -> Option<serde_json::Value> {
         match self {
             PassError::InvalidRecord(errors) => serde_json::to_value(errors).ok(),
-            // The count is in `detail`; a file of bad lines must not make a huge answer.
-            PassError::BulkRejected(lines) => {
-                serde_json::to_value(&lines[..lines.len().min(MAX_LINE_ERRORS)]).ok()
-            }
+            // Every bad line (a file holds at most `bulk_max_records`).
+            PassError::BulkRejected(lines) => serde_json::to_value(lines).ok(),
             _ => None,
         }
     }
