@@ -41,7 +41,9 @@ pub enum PassError {
     UnknownBooking,
     #[error("the registers hold nothing that makes a {} pass now", .0.as_str())]
     NoPassAvailable(PassType),
-    #[error("unknown pass type; use vaccination, test or recovery")]
+    #[error("the registers hold nothing the domestic acceptance rules accept now")]
+    NoDomesticPass,
+    #[error("unknown pass type; use vaccination, test, recovery or domestic")]
     UnknownPassType,
     #[error("the person is not in the population register, so the pass cannot carry a name")]
     NotInPopulationRegister,
@@ -63,7 +65,7 @@ impl PassError {
             RecordWithdrawn => (StatusCode::CONFLICT, "record_withdrawn"),
             RecordIdConflict => (StatusCode::CONFLICT, "record_id_conflict"),
             UnknownBooking => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_booking"),
-            NoPassAvailable(_) => (StatusCode::NOT_FOUND, "no_pass_available"),
+            NoPassAvailable(_) | NoDomesticPass => (StatusCode::NOT_FOUND, "no_pass_available"),
             UnknownPassType => (StatusCode::NOT_FOUND, "unknown_pass_type"),
             NotInPopulationRegister => (StatusCode::CONFLICT, "not_in_population_register"),
             Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),

@@ -16,8 +16,8 @@ use service_kit::storage::postgres_pool;
 
 use crate::domain::codes::Codes;
 use crate::routes;
-use crate::service::verifier::load_rules;
-use crate::service::Service;
+use crate::service::verifier::{load_rule_set, load_rules};
+use crate::service::{Parts, Service};
 use crate::settings::Settings;
 use crate::signing::DccSigner;
 
@@ -39,14 +39,20 @@ impl Application {
         let signer = DccSigner::load(&settings.signing)?;
         tracing::info!(kid = %signer.kid(), "document signer loaded");
         let rules = load_rules(&settings.verifier.rules_dir)?;
-        let service = Service::new(
-            pg.clone(),
+        let domestic_rules = load_rule_set(&settings.domestic.rules_dir)?;
+        if domestic_rules.is_empty() {
+            tracing::warn!("no domestic acceptance rules: no domestic pass can be issued");
+        }
+        let service = Service::new(Parts {
+            pg: pg.clone(),
             codes,
             signer,
-            settings.registers.clone(),
-            settings.passes.clone(),
+            registers: settings.registers.clone(),
+            passes: settings.passes.clone(),
+            domestic: settings.domestic.clone(),
+            domestic_rules,
             rules,
-        )?;
+        })?;
         let (dev_idp, verifier) = identity_parts(&settings)?;
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();

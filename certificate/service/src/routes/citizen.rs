@@ -4,17 +4,57 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use certificate::domestic::Level;
 use certificate::qr::{self, RenderOptions};
 use identity::CitizenAccess;
+use serde::Deserialize;
 
 use crate::domain::passes::PassType;
 use crate::error::PassError;
+use crate::service::domestic::parse_level;
+use crate::service::passes::PassView;
 use crate::service::Service;
 
 type Reply = Result<HttpResponse, PassError>;
 
-fn pass_type(path: &str) -> Result<PassType, PassError> {
-    PassType::parse(path).ok_or(PassError::UnknownPassType)
+/// `?level=1|2`: for the domestic pass only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassQuery {
+    pub level: Option<String>,
+}
+
+/// The pass a path names: an EU DCC of a type, or the domestic pass (of a level).
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    Eu(PassType),
+    Domestic(Option<Level>),
+}
+
+fn which(path: &str, q: &PassQuery) -> Result<Which, PassError> {
+    if path == "domestic" {
+        let level = q
+            .level
+            .as_deref()
+            .map(|l| parse_level(Some(l)))
+            .transpose()?;
+        return Ok(Which::Domestic(level));
+    }
+    let t = PassType::parse(path).ok_or(PassError::UnknownPassType)?;
+    if q.level.is_some() {
+        return Err(PassError::Invalid(
+            "level applies to the domestic pass only".into(),
+        ));
+    }
+    Ok(Which::Eu(t))
+}
+
+/// The live pass a path names.
+async fn live(svc: &Service, who: &CitizenAccess, which: Which) -> Result<PassView, PassError> {
+    match which {
+        Which::Eu(t) => svc.current_pass(who, t).await,
+        Which::Domestic(level) => svc.current_domestic(who, level).await,
+    }
 }
 
 fn private(status: StatusCode) -> actix_web::HttpResponseBuilder {
@@ -27,8 +67,20 @@ pub async fn my_passes(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
     Ok(private(StatusCode::OK).json(svc.overview(&who).await?))
 }
 
-pub async fn issue(svc: web::Data<Service>, who: CitizenAccess, path: web::Path<String>) -> Reply {
-    let (new, pass) = svc.issue(&who, pass_type(&path)?).await?;
+pub async fn issue(
+    svc: web::Data<Service>,
+    who: CitizenAccess,
+    path: web::Path<String>,
+    q: web::Query<PassQuery>,
+) -> Reply {
+    let (new, pass) = match which(&path, &q)? {
+        Which::Eu(t) => svc.issue(&who, t).await?,
+        // An issue defaults to level 1: it says least.
+        Which::Domestic(level) => {
+            svc.issue_domestic(&who, level.unwrap_or(Level::ValidUntil))
+                .await?
+        }
+    };
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -41,12 +93,18 @@ pub async fn current(
     svc: web::Data<Service>,
     who: CitizenAccess,
     path: web::Path<String>,
+    q: web::Query<PassQuery>,
 ) -> Reply {
-    Ok(private(StatusCode::OK).json(svc.current_pass(&who, pass_type(&path)?).await?))
+    Ok(private(StatusCode::OK).json(live(&svc, &who, which(&path, &q)?).await?))
 }
 
-async fn hc1(svc: &Service, who: &CitizenAccess, path: &str) -> Result<String, PassError> {
-    svc.current_pass(who, pass_type(path)?)
+async fn hc1(
+    svc: &Service,
+    who: &CitizenAccess,
+    path: &str,
+    q: &PassQuery,
+) -> Result<String, PassError> {
+    live(svc, who, which(path, q)?)
         .await?
         .hc1
         .ok_or(PassError::NotFound("pass"))
@@ -59,14 +117,24 @@ fn options() -> RenderOptions {
     }
 }
 
-pub async fn qr_png(svc: web::Data<Service>, who: CitizenAccess, path: web::Path<String>) -> Reply {
-    let text = hc1(&svc, &who, &path).await?;
+pub async fn qr_png(
+    svc: web::Data<Service>,
+    who: CitizenAccess,
+    path: web::Path<String>,
+    q: web::Query<PassQuery>,
+) -> Reply {
+    let text = hc1(&svc, &who, &path, &q).await?;
     let png = qr::render_png(&text, options()).map_err(|e| PassError::Internal(e.into()))?;
     Ok(private(StatusCode::OK).content_type("image/png").body(png))
 }
 
-pub async fn qr_svg(svc: web::Data<Service>, who: CitizenAccess, path: web::Path<String>) -> Reply {
-    let text = hc1(&svc, &who, &path).await?;
+pub async fn qr_svg(
+    svc: web::Data<Service>,
+    who: CitizenAccess,
+    path: web::Path<String>,
+    q: web::Query<PassQuery>,
+) -> Reply {
+    let text = hc1(&svc, &who, &path, &q).await?;
     let svg = qr::render_svg(&text, options()).map_err(|e| PassError::Internal(e.into()))?;
     Ok(private(StatusCode::OK)
         .content_type("image/svg+xml")

@@ -88,29 +88,42 @@ pub enum RulesLoadError {
 /// business-rules repository layout, `CC/ID/rule.json`; `tests` folders skipped), in path
 /// order. An empty `dir` means no rules.
 pub fn load_rules(dir: &str) -> Result<Published, RulesLoadError> {
-    let mut rules = Vec::new();
-    if !dir.is_empty() {
-        let mut files = Vec::new();
-        rule_files(Path::new(dir), true, &mut files)?;
-        files.sort();
-        for path in files {
-            let name = path.display().to_string();
-            let text = std::fs::read(&path).map_err(|e| RulesLoadError::Read(name.clone(), e))?;
-            let doc: serde_json::Value =
-                serde_json::from_slice(&text).map_err(|e| RulesLoadError::Json(name.clone(), e))?;
-            let items = match doc {
-                serde_json::Value::Array(items) => items,
-                single => vec![single],
-            };
-            for item in items {
-                certlogic::rules::Rule::from_json(&item)
-                    .map_err(|e| RulesLoadError::Rule(name.clone(), e.to_string()))?;
-                rules.push(item);
-            }
-        }
-    }
+    let rules: Vec<serde_json::Value> = read_rules(dir)?.into_iter().map(|(v, _)| v).collect();
     Published::new(&serde_json::Value::Array(rules))
         .map_err(|e| RulesLoadError::Json(dir.to_owned(), e))
+}
+
+/// The rules under `dir` (as [`load_rules`] finds them), parsed for evaluation.
+pub fn load_rule_set(dir: &str) -> Result<Vec<certlogic::rules::Rule>, RulesLoadError> {
+    Ok(read_rules(dir)?.into_iter().map(|(_, r)| r).collect())
+}
+
+fn read_rules(
+    dir: &str,
+) -> Result<Vec<(serde_json::Value, certlogic::rules::Rule)>, RulesLoadError> {
+    let mut rules = Vec::new();
+    if dir.is_empty() {
+        return Ok(rules);
+    }
+    let mut files = Vec::new();
+    rule_files(Path::new(dir), true, &mut files)?;
+    files.sort();
+    for path in files {
+        let name = path.display().to_string();
+        let text = std::fs::read(&path).map_err(|e| RulesLoadError::Read(name.clone(), e))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| RulesLoadError::Json(name.clone(), e))?;
+        let items = match doc {
+            serde_json::Value::Array(items) => items,
+            single => vec![single],
+        };
+        for item in items {
+            let rule = certlogic::rules::Rule::from_json(&item)
+                .map_err(|e| RulesLoadError::Rule(name.clone(), e.to_string()))?;
+            rules.push((item, rule));
+        }
+    }
+    Ok(rules)
 }
 
 fn rule_files(dir: &Path, top: bool, out: &mut Vec<PathBuf>) -> Result<(), RulesLoadError> {

@@ -2,6 +2,7 @@
 //! PostgreSQL database, development signing keys generated per test.
 
 mod bulk;
+mod domestic;
 mod helpers;
 mod passes;
 mod registers;
