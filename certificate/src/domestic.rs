@@ -431,26 +431,8 @@ impl<'a> DomesticVerifier<'a> {
 
     /// Verifies a `DK1:` text at `clock`.
     pub fn verify(&self, text: &str, clock: DateTime<Utc>) -> Result<Verified, DomesticError> {
-        let body = text
-            .trim()
-            .strip_prefix(PREFIX)
-            .ok_or(DomesticError::Prefix)?;
-        let compressed = base45::decode(body).map_err(DomesticError::Base45)?;
-        let cose =
-            codec::inflate(&compressed, self.max_inflated).map_err(DomesticError::Inflate)?;
-        let message = codec::parse_cose(&cose).map_err(DomesticError::Cose)?;
-        if message.tagging() != CoseTagging::Sign1Tag {
-            return Err(DomesticError::Untagged);
-        }
-        if message.protected_algorithm() != Some(Algorithm::Es256) {
-            return Err(DomesticError::Algorithm);
-        }
-        let kid = message
-            .protected_kid()
-            .ok_or(DomesticError::Kid(KidError::Missing))?;
-        if kid.len() != KID_LEN {
-            return Err(DomesticError::Kid(KidError::Length(kid.len())));
-        }
+        let message = open(text, self.max_inflated)?;
+        let kid = signed_kid(&message)?;
         let kid_b64 = KeyId::from_bytes(kid).to_base64();
         let candidates = self.trust.by_kid(kid);
         if candidates.is_empty() {
@@ -458,8 +440,7 @@ impl<'a> DomesticVerifier<'a> {
         }
         let dsc =
             verify::check_signature(&message, candidates).map_err(|_| DomesticError::Signature)?;
-        let claims = parse_claims(message.payload()).map_err(DomesticError::Claims)?;
-        let contents = parse_contents(claims.dkpass).map_err(DomesticError::Content)?;
+        let (claims, contents) = read_payload(&message)?;
         let cwt = Cwt {
             issuer: Some(claims.issuer.clone()),
             issued_at: Some(claims.issued_at),
@@ -473,20 +454,70 @@ impl<'a> DomesticVerifier<'a> {
                 return Err(DomesticError::Revoked);
             }
         }
-        let time = |s: i64| {
-            Utc.timestamp_opt(s, 0)
-                .single()
-                .ok_or(DomesticError::Claims(ClaimsError::Type("iat/exp")))
-        };
-        Ok(Verified {
-            issuer: claims.issuer,
-            issued_at: time(claims.issued_at)?,
-            valid_until: time(claims.expires_at)?,
-            level: contents.level(),
-            contents,
-            kid: kid_b64,
-        })
+        verified(claims, contents, kid_b64)
     }
+}
+
+/// Reads a `DK1:` text WITHOUT checking its signature, validity or revocation: for
+/// showing what a pass the caller already trusts says (e.g. printing one's own pass).
+/// Every format check of [`DomesticVerifier::verify`] except the trust-list ones runs.
+pub fn decode(text: &str) -> Result<Verified, DomesticError> {
+    let message = open(text, codec::DEFAULT_MAX_INFLATED)?;
+    let kid = KeyId::from_bytes(signed_kid(&message)?).to_base64();
+    let (claims, contents) = read_payload(&message)?;
+    verified(claims, contents, kid)
+}
+
+/// Prefix, Base45, inflate, COSE tag 18, ES256.
+fn open(text: &str, max_inflated: usize) -> Result<codec::CoseMessage, DomesticError> {
+    let body = text
+        .trim()
+        .strip_prefix(PREFIX)
+        .ok_or(DomesticError::Prefix)?;
+    let compressed = base45::decode(body).map_err(DomesticError::Base45)?;
+    let cose = codec::inflate(&compressed, max_inflated).map_err(DomesticError::Inflate)?;
+    let message = codec::parse_cose(&cose).map_err(DomesticError::Cose)?;
+    if message.tagging() != CoseTagging::Sign1Tag {
+        return Err(DomesticError::Untagged);
+    }
+    if message.protected_algorithm() != Some(Algorithm::Es256) {
+        return Err(DomesticError::Algorithm);
+    }
+    Ok(message)
+}
+
+/// The protected header's 8-byte kid.
+fn signed_kid(message: &codec::CoseMessage) -> Result<&[u8], DomesticError> {
+    let kid = message
+        .protected_kid()
+        .ok_or(DomesticError::Kid(KidError::Missing))?;
+    if kid.len() != KID_LEN {
+        return Err(DomesticError::Kid(KidError::Length(kid.len())));
+    }
+    Ok(kid)
+}
+
+fn read_payload(message: &codec::CoseMessage) -> Result<(RawClaims, Contents), DomesticError> {
+    let mut claims = parse_claims(message.payload()).map_err(DomesticError::Claims)?;
+    let dkpass = std::mem::replace(&mut claims.dkpass, Value::Null);
+    let contents = parse_contents(dkpass).map_err(DomesticError::Content)?;
+    Ok((claims, contents))
+}
+
+fn verified(claims: RawClaims, contents: Contents, kid: String) -> Result<Verified, DomesticError> {
+    let time = |s: i64| {
+        Utc.timestamp_opt(s, 0)
+            .single()
+            .ok_or(DomesticError::Claims(ClaimsError::Type("iat/exp")))
+    };
+    Ok(Verified {
+        issuer: claims.issuer,
+        issued_at: time(claims.issued_at)?,
+        valid_until: time(claims.expires_at)?,
+        level: contents.level(),
+        contents,
+        kid,
+    })
 }
 
 /// True when `text` is a domestic pass by its prefix (the verifier decides the rest).
@@ -1127,6 +1158,25 @@ mod tests {
         use sha2::Digest as _;
         let r = sha2::Sha256::digest(&m.signature()[..32]);
         assert_eq!(pass.signature_hash[..], r[..16]);
+    }
+
+    #[test]
+    fn decode_reads_without_trusting() {
+        let mut issuer = issuer();
+        let expired = issue(&mut issuer, &identity(), &claims(-7200, -3600)).unwrap();
+        // Expired and signed by a key nobody trusts here: decode still reads it...
+        let d = decode(&expired.text).unwrap();
+        assert_eq!(d.contents, identity());
+        assert_eq!(d.level, Level::WithIdentity);
+        // ...but not a malformed one.
+        assert_eq!(
+            decode(&expired.text.replacen("DK1:", "HC1:", 1)),
+            Err(DomesticError::Prefix)
+        );
+        assert_eq!(
+            decode(&craft_dk(dk(1, true, true))),
+            Err(DomesticError::Content(ContentError::IdentityOnLevel1))
+        );
     }
 
     #[test]

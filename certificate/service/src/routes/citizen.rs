@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::domain::passes::PassType;
 use crate::error::PassError;
+use crate::pdf::{self, Lang, PassSheet};
 use crate::service::domestic::parse_level;
 use crate::service::passes::PassView;
 use crate::service::Service;
@@ -21,6 +22,14 @@ type Reply = Result<HttpResponse, PassError>;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PassQuery {
+    pub level: Option<String>,
+}
+
+/// `?lang=da|en|both&level=1|2` for the printable pass.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfQuery {
+    pub lang: Option<String>,
     pub level: Option<String>,
 }
 
@@ -139,4 +148,25 @@ pub async fn qr_svg(
     Ok(private(StatusCode::OK)
         .content_type("image/svg+xml")
         .body(svg))
+}
+
+pub async fn pass_pdf(
+    svc: web::Data<Service>,
+    who: CitizenAccess,
+    path: web::Path<String>,
+    q: web::Query<PdfQuery>,
+) -> Reply {
+    let q = q.into_inner();
+    let lang = Lang::parse(q.lang.as_deref())
+        .ok_or_else(|| PassError::Invalid("lang must be da, en or both".into()))?;
+    let text = hc1(&svc, &who, &path, &PassQuery { level: q.level }).await?;
+    let sheet = PassSheet::from_qr_text(&text).map_err(|e| PassError::Internal(e.into()))?;
+    let pdf = pdf::render(&sheet, lang).map_err(|e| PassError::Internal(e.into()))?;
+    Ok(private(StatusCode::OK)
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"coronapas-{}.pdf\"", path.as_str()),
+        ))
+        .body(pdf))
 }

@@ -41,6 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
             .route("/me/passes/{type}", web::get().to(citizen::current))
             .route("/me/passes/{type}/qr.png", web::get().to(citizen::qr_png))
             .route("/me/passes/{type}/qr.svg", web::get().to(citizen::qr_svg))
+            .route(
+                "/me/passes/{type}/pass.pdf",
+                web::get().to(citizen::pass_pdf),
+            )
             .route("/verifier/trust-list", web::get().to(verifier::trust_list))
             .route(
                 "/verifier/revocations",

@@ -92,6 +92,17 @@ async fn a_completed_vaccination_makes_both_levels_and_a_correction_revokes_them
         .get("/v1/me/passes/domestic/qr.svg", Some(&citizen))
         .await;
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    let r = app
+        .get(
+            "/v1/me/passes/domestic/pass.pdf?level=1&lang=en",
+            Some(&citizen),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let pdf = r.bytes().await.unwrap();
+    let has = |s: &str| pdf.windows(s.len()).any(|w| w == s.as_bytes());
+    assert!(has("(Danish pass, level 1)"));
+    assert!(!has("(Name)"), "a level-1 page shows no identity");
 
     // The site corrects the record: both domestic passes are revoked by SIGNATURE hash.
     let mut corrected = vaccinated_days_ago("v-1", CPR, 31);
