@@ -11,7 +11,7 @@ use crate::domain::passes::PassType;
 use crate::domain::records::FieldError;
 
 /// One bad line of a bulk import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineError {
     /// 1-based line (NDJSON) or row (CSV, the header is line 1) number.
     pub line: usize,

@@ -13,6 +13,8 @@ use actix_web::{web, App, HttpServer};
 use identity::{DevIdentityProvider, JwksSource, TokenVerifier, VerifierSettings};
 use service_kit::http::{self as kit_http, Readiness};
 use service_kit::storage::postgres_pool;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::domain::codes::Codes;
 use crate::routes;
@@ -64,6 +66,7 @@ impl Application {
         let verifier = web::Data::from(verifier);
         let dev_idp = dev_idp.map(web::Data::from);
         let bulk_max_bytes = settings.registers.bulk_max_bytes;
+        let openapi = routes::ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
             let mut app = App::new()
                 .wrap(from_fn(kit_http::observe))
@@ -74,7 +77,8 @@ impl Application {
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(readiness.clone()))
                 .configure(kit_http::configure_operations)
-                .configure(|cfg| routes::configure(cfg, bulk_max_bytes));
+                .configure(|cfg| routes::configure(cfg, bulk_max_bytes))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()));
             if let Some(idp) = &dev_idp {
                 app = app.app_data(idp.clone()).configure(identity::configure);
             }

@@ -13,7 +13,7 @@ use crate::domain::passes::PassType;
 use crate::error::PassError;
 use crate::pdf::{self, Lang, PassSheet};
 use crate::service::domestic::parse_level;
-use crate::service::passes::PassView;
+use crate::service::passes::{PassOverview, PassView};
 use crate::service::Service;
 
 type Reply = Result<HttpResponse, PassError>;
@@ -72,10 +72,20 @@ fn private(status: StatusCode) -> actix_web::HttpResponseBuilder {
     b
 }
 
+#[utoipa::path(get, path = "/v1/me/passes",
+    responses((status = 200, body = PassOverview)),
+    security(("bearer" = [])), tag = "passes")]
 pub async fn my_passes(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
     Ok(private(StatusCode::OK).json(svc.overview(&who).await?))
 }
 
+#[utoipa::path(post, path = "/v1/me/passes/{type}",
+    params(("type" = String, Path, description = "vaccination, test, recovery or domestic"), ("level" = Option<String>, Query, description = "domestic only: 1 (valid until; default) or 2 (also name and birth date)")),
+    responses((status = 201, body = PassView, description = "issued; `hc1` holds the HC1: or DK1: text"),
+        (status = 200, body = PassView, description = "the live pass from the same record"),
+        (status = 404, body = service_kit::Problem, description = "no_pass_available or unknown_pass_type"),
+        (status = 409, body = service_kit::Problem, description = "not_in_population_register")),
+    security(("bearer" = [])), tag = "passes")]
 pub async fn issue(
     svc: web::Data<Service>,
     who: CitizenAccess,
@@ -98,6 +108,10 @@ pub async fn issue(
     Ok(private(status).json(pass))
 }
 
+#[utoipa::path(get, path = "/v1/me/passes/{type}",
+    params(("type" = String, Path, description = "vaccination, test, recovery or domestic"), ("level" = Option<String>, Query, description = "domestic only: 1 or 2")),
+    responses((status = 200, body = PassView), (status = 404, body = service_kit::Problem)),
+    security(("bearer" = [])), tag = "passes")]
 pub async fn current(
     svc: web::Data<Service>,
     who: CitizenAccess,
@@ -126,6 +140,10 @@ fn options() -> RenderOptions {
     }
 }
 
+#[utoipa::path(get, path = "/v1/me/passes/{type}/qr.png",
+    params(("type" = String, Path, description = "vaccination, test, recovery or domestic"), ("level" = Option<String>, Query, description = "domestic only: 1 or 2")),
+    responses((status = 200, content_type = "image/png", description = "the QR code"), (status = 404, body = service_kit::Problem)),
+    security(("bearer" = [])), tag = "passes")]
 pub async fn qr_png(
     svc: web::Data<Service>,
     who: CitizenAccess,
@@ -137,6 +155,10 @@ pub async fn qr_png(
     Ok(private(StatusCode::OK).content_type("image/png").body(png))
 }
 
+#[utoipa::path(get, path = "/v1/me/passes/{type}/qr.svg",
+    params(("type" = String, Path, description = "vaccination, test, recovery or domestic"), ("level" = Option<String>, Query, description = "domestic only: 1 or 2")),
+    responses((status = 200, content_type = "image/svg+xml", description = "the QR code"), (status = 404, body = service_kit::Problem)),
+    security(("bearer" = [])), tag = "passes")]
 pub async fn qr_svg(
     svc: web::Data<Service>,
     who: CitizenAccess,
@@ -150,6 +172,12 @@ pub async fn qr_svg(
         .body(svg))
 }
 
+#[utoipa::path(get, path = "/v1/me/passes/{type}/pass.pdf",
+    params(("type" = String, Path, description = "vaccination, test, recovery or domestic"), ("lang" = Option<String>, Query, description = "da (default), en or both"),
+        ("level" = Option<String>, Query, description = "domestic only: 1 or 2")),
+    responses((status = 200, content_type = "application/pdf", description = "the printable A4 pass"),
+        (status = 400, body = service_kit::Problem), (status = 404, body = service_kit::Problem)),
+    security(("bearer" = [])), tag = "passes")]
 pub async fn pass_pdf(
     svc: web::Data<Service>,
     who: CitizenAccess,

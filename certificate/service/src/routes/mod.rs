@@ -9,6 +9,8 @@ pub mod site;
 pub mod verifier;
 
 use actix_web::web;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
     cfg.service(
@@ -53,3 +55,49 @@ pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
             .route("/verifier/rules", web::get().to(verifier::rules)),
     );
 }
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pass service",
+        description = "The national test and vaccination registers (sites report single records or bulk NDJSON/CSV files), EU DCC passes and Danish domestic passes issued from them (HC1/DK1 text, QR PNG/SVG, printable PDF), and what venue verifiers download (trust list, revocation list, business rules, with ETags). Errors are application/problem+json with a stable `code`; record and bulk errors carry an `errors` array. No answer carries a CPR number or the signing key.",
+        version = "1"
+    ),
+    paths(
+        site::post_test,
+        site::post_vaccination,
+        site::bulk_tests,
+        site::bulk_vaccinations,
+        site::delete_test,
+        site::delete_vaccination,
+        citizen::my_passes,
+        citizen::issue,
+        citizen::current,
+        citizen::qr_png,
+        citizen::qr_svg,
+        citizen::pass_pdf,
+        verifier::trust_list,
+        verifier::revocations,
+        verifier::rules,
+    ),
+    components(schemas(service_kit::Problem, crate::error::LineError, crate::domain::records::FieldError)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;

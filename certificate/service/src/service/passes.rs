@@ -70,19 +70,21 @@ impl Source {
 }
 
 /// A pass the registers support now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassOffer {
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "vaccination")]
     pub pass_type: PassType,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
     /// The UVCI of a live pass already issued from the same record, if any.
     pub current_uvci: Option<String>,
 }
 
 /// An issued pass.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassView {
     /// The pass's id: its UVCI, or `urn:dk1:...` for a domestic pass.
     pub id: String,
@@ -118,7 +120,7 @@ impl PassView {
 }
 
 /// `GET /v1/me/passes`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassOverview {
     pub available: Vec<PassOffer>,
     pub issued: Vec<PassView>,

@@ -31,19 +31,20 @@ pub enum Outcome {
 }
 
 /// The answer about one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RecordReceipt {
     pub record_id: String,
     /// The register's id of the current version.
     pub version: i64,
     /// `active` or `entered_in_error`.
+    #[schema(value_type = String, example = "active")]
     pub status: &'static str,
     /// Passes revoked by this request.
     pub revoked_passes: u64,
 }
 
 /// The answer about a bulk file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BulkReceipt {
     /// Records (non-blank lines) in the file.
     pub received: usize,

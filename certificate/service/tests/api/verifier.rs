@@ -113,3 +113,49 @@ fn walk_rules(dir: &std::path::Path) -> usize {
         })
         .sum()
 }
+
+#[tokio::test]
+async fn the_api_is_described_at_openapi_json_and_browsable_at_docs() {
+    let app = spawn_app().await;
+    let r = app.get("/openapi.json", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["info"]["title"], "Pass service");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/v1/register/tests", "post"),
+        ("/v1/register/vaccinations", "post"),
+        ("/v1/register/tests/bulk", "post"),
+        ("/v1/register/vaccinations/bulk", "post"),
+        ("/v1/register/tests/{record_id}", "delete"),
+        ("/v1/register/vaccinations/{record_id}", "delete"),
+        ("/v1/me/passes", "get"),
+        ("/v1/me/passes/{type}", "post"),
+        ("/v1/me/passes/{type}", "get"),
+        ("/v1/me/passes/{type}/qr.png", "get"),
+        ("/v1/me/passes/{type}/qr.svg", "get"),
+        ("/v1/me/passes/{type}/pass.pdf", "get"),
+        ("/v1/verifier/trust-list", "get"),
+        ("/v1/verifier/revocations", "get"),
+        ("/v1/verifier/rules", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "BulkReceipt",
+        "LineError",
+        "PassView",
+        "TestInput",
+        "Problem",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let r = app.get("/docs/", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("swagger"));
+}
