@@ -22,3 +22,22 @@ ALTER TABLE issued_passes ADD CONSTRAINT issued_passes_domestic_level CHECK (
 COMMENT ON COLUMN issued_passes.uvci IS
     'the UVCI of an EU DCC; for a domestic pass (no UVCI) an internal id urn:dk1:<uuid>';
 COMMENT ON COLUMN issued_passes.hc1 IS 'the QR text: HC1:... (EU DCC) or DK1:... (domestic)';
+
+-- The revocation list's version, bumped in the same transaction as every insert into
+-- `revocations` (rows are never updated or deleted), so a pass service instance can keep
+-- the list in memory and rebuild it only when this number moves, whichever instance
+-- revoked. A sequence or max(id) would not do: ids become visible out of order.
+CREATE TABLE revocation_list_version (
+    singleton  BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+    version    BIGINT NOT NULL
+);
+INSERT INTO revocation_list_version (version) VALUES (0);
+
+CREATE FUNCTION bump_revocation_list_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE revocation_list_version SET version = version + 1;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER revocations_bump_version AFTER INSERT ON revocations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_revocation_list_version();

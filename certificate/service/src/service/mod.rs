@@ -15,7 +15,7 @@ use crate::domain::codes::Codes;
 use crate::domain::domestic::DomesticRules;
 use crate::settings::{DomesticSettings, PassSettings, RegisterSettings};
 use crate::signing::DccSigner;
-use verifier::Published;
+use verifier::{Published, RevocationCache};
 
 /// Everything the operations share. Cheap to clone.
 #[derive(Clone)]
@@ -33,6 +33,7 @@ struct Inner {
     domestic_rules: DomesticRules,
     trust_list: Published,
     rules: Published,
+    revocations: RevocationCache,
 }
 
 /// What the service is built from (see [`Service::new`]).
@@ -65,6 +66,7 @@ impl Service {
                 domestic_rules,
                 trust_list,
                 rules: p.rules,
+                revocations: RevocationCache::default(),
             }),
         })
     }

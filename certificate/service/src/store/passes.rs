@@ -174,6 +174,32 @@ pub struct Revocation {
     pub hash: Vec<u8>,
 }
 
+/// The revocation list's version (bumped by every insert, `V5__domestic_passes.sql`).
+pub async fn revocations_version(c: &impl GenericClient) -> Result<i64> {
+    Ok(
+        c.query_one("SELECT version FROM revocation_list_version", &[])
+            .await?
+            .get(0),
+    )
+}
+
+/// The whole revocation list, in a stable order (so its ETag is stable), and the
+/// version it is (read in one snapshot).
+pub async fn revocations_with_version(
+    c: &mut tokio_postgres::Client,
+) -> Result<(i64, Vec<Revocation>)> {
+    let tx = c
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let version = revocations_version(&tx).await?;
+    let rows = revocations(&tx).await?;
+    tx.commit().await?;
+    Ok((version, rows))
+}
+
 /// The whole revocation list, in a stable order (so its ETag is stable).
 pub async fn revocations(c: &impl GenericClient) -> Result<Vec<Revocation>> {
     Ok(c.query(
