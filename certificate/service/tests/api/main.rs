@@ -6,4 +6,5 @@ mod domestic;
 mod helpers;
 mod passes;
 mod registers;
+mod secrets;
 mod verifier;
