@@ -29,6 +29,8 @@ pub enum PassError {
     InvalidRecord(Vec<FieldError>),
     #[error("no line of the file could be imported ({} bad line(s)); nothing was changed", .0.len())]
     BulkRejected(Vec<LineError>),
+    #[error("the body is larger than {0} bytes; split the file")]
+    TooLarge(usize),
     #[error("send NDJSON (application/x-ndjson) or CSV (text/csv)")]
     UnsupportedMediaType,
     #[error("{0} not found")]
@@ -60,6 +62,7 @@ impl PassError {
             Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             InvalidRecord(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_record"),
             BulkRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_lines"),
+            TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             RecordWithdrawn => (StatusCode::CONFLICT, "record_withdrawn"),

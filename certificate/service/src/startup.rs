@@ -65,7 +65,6 @@ impl Application {
         let svc_data = web::Data::new(service.clone());
         let verifier = web::Data::from(verifier);
         let dev_idp = dev_idp.map(web::Data::from);
-        let bulk_max_bytes = settings.registers.bulk_max_bytes;
         let openapi = routes::ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
             let mut app = App::new()
@@ -77,7 +76,7 @@ impl Application {
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(readiness.clone()))
                 .configure(kit_http::configure_operations)
-                .configure(|cfg| routes::configure(cfg, bulk_max_bytes))
+                .configure(routes::configure)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()));
             if let Some(idp) = &dev_idp {
                 app = app.app_data(idp.clone()).configure(identity::configure);

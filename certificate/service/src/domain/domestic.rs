@@ -57,8 +57,11 @@ impl DomesticRules {
         if applicable.is_empty() || horizon < now {
             return None;
         }
+        // One copy of `external` (it holds the value sets) per call; only the clock
+        // changes between evaluations.
+        let external = std::cell::RefCell::new(self.external.clone());
         let accepts = |at: DateTime<Utc>| {
-            let mut external = self.external.clone();
+            let mut external = external.borrow_mut();
             external["validationClock"] =
                 serde_json::Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
             applicable.iter().all(|r| {

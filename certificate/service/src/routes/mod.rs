@@ -12,7 +12,7 @@ use actix_web::web;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
+pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
             .route("/register/tests", web::post().to(site::post_test))
@@ -20,15 +20,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
                 "/register/vaccinations",
                 web::post().to(site::post_vaccination),
             )
-            .service(
-                web::resource("/register/tests/bulk")
-                    .app_data(web::PayloadConfig::new(bulk_max_bytes))
-                    .route(web::post().to(site::bulk_tests)),
-            )
-            .service(
-                web::resource("/register/vaccinations/bulk")
-                    .app_data(web::PayloadConfig::new(bulk_max_bytes))
-                    .route(web::post().to(site::bulk_vaccinations)),
+            // Bulk bodies are read with `registers.bulk_max_bytes` as their limit.
+            .route("/register/tests/bulk", web::post().to(site::bulk_tests))
+            .route(
+                "/register/vaccinations/bulk",
+                web::post().to(site::bulk_vaccinations),
             )
             .route(
                 "/register/tests/{record_id:.+}",

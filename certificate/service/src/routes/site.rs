@@ -114,14 +114,43 @@ fn format_of(req: &HttpRequest) -> Result<BulkFormat, PassError> {
     }
 }
 
+/// Reads a bulk body of at most `max` bytes; a larger one is refused (413 problem)
+/// before or while it arrives, never buffered whole.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<Vec<u8>, PassError> {
+    use futures::StreamExt as _;
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(PassError::TooLarge(max));
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(max));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| PassError::Invalid(format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > max {
+            return Err(PassError::TooLarge(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 async fn bulk<R: RegisterRecord>(
     svc: &Service,
     site: &SiteClient,
     req: &HttpRequest,
-    body: &[u8],
+    payload: web::Payload,
 ) -> Reply {
     let format = format_of(req)?;
-    let receipt = svc.import::<R>(&site.id, format, body).await?;
+    let body = read_body(req, payload, svc.register_settings().bulk_max_bytes).await?;
+    let receipt = svc.import::<R>(&site.id, format, &body).await?;
     Ok(HttpResponse::Ok().json(receipt))
 }
 
@@ -130,7 +159,7 @@ async fn bulk<R: RegisterRecord>(
         content_type = "application/x-ndjson"),
     responses((status = 200, body = BulkReceipt, description = "the good lines imported; every bad line in `errors`"),
         (status = 400, body = service_kit::Problem, description = "the file as a whole is unreadable (not UTF-8, no header, no records, too many records)"),
-        (status = 413, description = "larger than registers.bulk_max_bytes"),
+        (status = 413, body = service_kit::Problem, description = "payload_too_large: larger than registers.bulk_max_bytes"),
         (status = 415, body = service_kit::Problem),
         (status = 422, body = service_kit::Problem, description = "invalid_lines: no line could be imported (each in `errors`)")),
     security(("bearer" = [])), tag = "registers")]
@@ -138,9 +167,9 @@ pub async fn bulk_tests(
     svc: web::Data<Service>,
     site: SiteClient,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Reply {
-    bulk::<TestRecord>(&svc, &site, &req, &body).await
+    bulk::<TestRecord>(&svc, &site, &req, payload).await
 }
 
 #[utoipa::path(post, path = "/v1/register/vaccinations/bulk",
@@ -148,7 +177,7 @@ pub async fn bulk_tests(
         content_type = "text/csv"),
     responses((status = 200, body = BulkReceipt, description = "the good lines imported; every bad line in `errors`"),
         (status = 400, body = service_kit::Problem, description = "the file as a whole is unreadable"),
-        (status = 413, description = "larger than registers.bulk_max_bytes"),
+        (status = 413, body = service_kit::Problem, description = "payload_too_large: larger than registers.bulk_max_bytes"),
         (status = 415, body = service_kit::Problem),
         (status = 422, body = service_kit::Problem, description = "invalid_lines: no line could be imported")),
     security(("bearer" = [])), tag = "registers")]
@@ -156,7 +185,7 @@ pub async fn bulk_vaccinations(
     svc: web::Data<Service>,
     site: SiteClient,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Reply {
-    bulk::<VaccinationRecord>(&svc, &site, &req, &body).await
+    bulk::<VaccinationRecord>(&svc, &site, &req, payload).await
 }

@@ -135,7 +135,8 @@ async fn a_too_big_body_is_refused_whole() {
     let r = app
         .bulk("tests", "application/x-ndjson", ndjson(50, None))
         .await;
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let p = expect_problem(r, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert_eq!(p["code"], "payload_too_large");
     assert_eq!(app.count("SELECT count(*) FROM register_tests").await, 0);
 }
 
