@@ -25,14 +25,10 @@ fn secret_forms(pkcs8: &[u8]) -> Vec<Vec<u8>> {
         hex::encode_upper(scalar).into_bytes(),
         b64.encode(scalar).into_bytes(),
         b64url.encode(scalar).into_bytes(),
-        b64.encode(pkcs8)[..60].as_bytes().to_vec(),
+        b64.encode(pkcs8).as_bytes()[..60].to_vec(),
         // The scalar's base64 shifted by one and two bytes (inside a longer encoding).
-        b64.encode(&pkcs8[at - 1..at + 32])[4..40]
-            .as_bytes()
-            .to_vec(),
-        b64.encode(&pkcs8[at - 2..at + 32])[4..40]
-            .as_bytes()
-            .to_vec(),
+        b64.encode(&pkcs8[at - 1..at + 32]).as_bytes()[4..40].to_vec(),
+        b64.encode(&pkcs8[at - 2..at + 32]).as_bytes()[4..40].to_vec(),
     ]
 }
 
