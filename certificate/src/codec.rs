@@ -155,6 +155,23 @@ impl CoseMessage {
         (!unprotected.is_empty()).then_some(unprotected.as_slice())
     }
 
+    /// The key id of the protected header only.
+    #[must_use]
+    pub fn protected_kid(&self) -> Option<&[u8]> {
+        let kid = &self.sign1.protected.header.key_id;
+        (!kid.is_empty()).then_some(kid.as_slice())
+    }
+
+    /// The algorithm of the protected header only, if it is one hcert allows.
+    #[must_use]
+    pub fn protected_algorithm(&self) -> Option<Algorithm> {
+        match self.sign1.protected.header.alg.as_ref()? {
+            RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256) => Some(Algorithm::Es256),
+            RegisteredLabelWithPrivate::Assigned(iana::Algorithm::PS256) => Some(Algorithm::Ps256),
+            _ => None,
+        }
+    }
+
     /// The raw COSE algorithm label (protected header first), if any.
     #[must_use]
     pub fn algorithm_label(&self) -> Option<&coset::Algorithm> {

@@ -6,13 +6,14 @@
 //! ever held by a [`sign::Signer`].
 //!
 //! Issue: [`issue::Issuer`] (payload → `HC1:`), [`qr`] (PNG/SVG). Verify:
-//! [`verify::Verifier`] (each step a typed outcome). Keys for development:
-//! [`devkeys`].
+//! [`verify::Verifier`] (each step a typed outcome). The Danish domestic pass (`DK1:`,
+//! less data, same signer): [`domestic`]. Keys for development: [`devkeys`].
 
 pub mod base45;
 pub mod codec;
 pub mod conformance;
 pub mod devkeys;
+pub mod domestic;
 pub mod fs;
 pub mod issue;
 pub mod payload;

@@ -72,6 +72,18 @@ pub fn encode(text: &str) -> Result<QrCode, QrCodeError> {
     Err(QrCodeError::TooLong)
 }
 
+/// The symbol's modules, row by row (`true` = dark), and its width in modules (no quiet
+/// zone): for drawing the code as vector graphics, e.g. in a PDF.
+pub fn modules(text: &str) -> Result<(usize, Vec<bool>), QrCodeError> {
+    let code = encode(text)?;
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
+    Ok((code.width(), dark))
+}
+
 /// Renders `text` as a black-on-white PNG.
 pub fn render_png(text: &str, options: RenderOptions) -> Result<Vec<u8>, QrCodeError> {
     let code = encode(text)?;

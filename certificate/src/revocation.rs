@@ -72,18 +72,24 @@ pub fn hashes(
         .find_map(|k| dcc.get(*k).and_then(|g| g.get(0)));
     let ci = entry.and_then(|e| e.get("ci")).and_then(|v| v.as_str());
     let co = entry.and_then(|e| e.get("co")).and_then(|v| v.as_str());
-    let signed = match algorithm {
-        // r is the first half of the fixed-width r ‖ s (RFC 9053 §2.1).
-        Some(Algorithm::Es256) if signature.len() == 64 => &signature[..32],
-        _ => signature,
-    };
     CertificateHashes {
         uci: ci.map(|ci| truncated(&[ci.as_bytes()])),
         country_code_uci: ci
             .zip(co)
             .map(|(ci, co)| truncated(&[co.as_bytes(), ci.as_bytes()])),
-        signature: truncated(&[signed]),
+        signature: signature_hash(algorithm, signature),
     }
+}
+
+/// The SIGNATURE hash of a COSE signature (ES256: of `r` only).
+#[must_use]
+pub fn signature_hash(algorithm: Option<Algorithm>, signature: &[u8]) -> RevocationHash {
+    let signed = match algorithm {
+        // r is the first half of the fixed-width r ‖ s (RFC 9053 §2.1).
+        Some(Algorithm::Es256) if signature.len() == 64 => &signature[..32],
+        _ => signature,
+    };
+    truncated(&[signed])
 }
 
 /// A set of revoked hashes by type.
@@ -133,6 +139,16 @@ impl RevocationList {
             .ok_or(RevocationListError::BadHash)?;
         self.add(kind, hash);
         Ok(())
+    }
+
+    /// Whether this one hash is listed under `kind`.
+    #[must_use]
+    pub fn contains(&self, kind: HashType, hash: &RevocationHash) -> bool {
+        match kind {
+            HashType::Uci => self.uci.contains(hash),
+            HashType::CountryCodeUci => self.country_code_uci.contains(hash),
+            HashType::Signature => self.signature.contains(hash),
+        }
     }
 
     /// The first hash type under which the certificate is revoked, if any.

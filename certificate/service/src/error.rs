@@ -11,7 +11,7 @@ use crate::domain::passes::PassType;
 use crate::domain::records::FieldError;
 
 /// One bad line of a bulk import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineError {
     /// 1-based line (NDJSON) or row (CSV, the header is line 1) number.
     pub line: usize,
@@ -21,17 +21,16 @@ pub struct LineError {
     pub errors: Vec<FieldError>,
 }
 
-/// At most this many bad lines are listed in one answer.
-pub const MAX_LINE_ERRORS: usize = 1000;
-
 #[derive(Debug, thiserror::Error)]
 pub enum PassError {
     #[error("{0}")]
     Invalid(String),
     #[error("the record is invalid")]
     InvalidRecord(Vec<FieldError>),
-    #[error("{} line(s) of the file are invalid; nothing was imported", .0.len())]
+    #[error("no line of the file could be imported ({} bad line(s)); nothing was changed", .0.len())]
     BulkRejected(Vec<LineError>),
+    #[error("the body is larger than {0} bytes; split the file")]
+    TooLarge(usize),
     #[error("send NDJSON (application/x-ndjson) or CSV (text/csv)")]
     UnsupportedMediaType,
     #[error("{0} not found")]
@@ -44,7 +43,9 @@ pub enum PassError {
     UnknownBooking,
     #[error("the registers hold nothing that makes a {} pass now", .0.as_str())]
     NoPassAvailable(PassType),
-    #[error("unknown pass type; use vaccination, test or recovery")]
+    #[error("the registers hold nothing the domestic acceptance rules accept now")]
+    NoDomesticPass,
+    #[error("unknown pass type; use vaccination, test, recovery or domestic")]
     UnknownPassType,
     #[error("the person is not in the population register, so the pass cannot carry a name")]
     NotInPopulationRegister,
@@ -61,12 +62,13 @@ impl PassError {
             Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             InvalidRecord(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_record"),
             BulkRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_lines"),
+            TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             RecordWithdrawn => (StatusCode::CONFLICT, "record_withdrawn"),
             RecordIdConflict => (StatusCode::CONFLICT, "record_id_conflict"),
             UnknownBooking => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_booking"),
-            NoPassAvailable(_) => (StatusCode::NOT_FOUND, "no_pass_available"),
+            NoPassAvailable(_) | NoDomesticPass => (StatusCode::NOT_FOUND, "no_pass_available"),
             UnknownPassType => (StatusCode::NOT_FOUND, "unknown_pass_type"),
             NotInPopulationRegister => (StatusCode::CONFLICT, "not_in_population_register"),
             Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -83,10 +85,8 @@ impl PassError {
     fn details(&self) -> Option<serde_json::Value> {
         match self {
             PassError::InvalidRecord(errors) => serde_json::to_value(errors).ok(),
-            // The count is in `detail`; a file of bad lines must not make a huge answer.
-            PassError::BulkRejected(lines) => {
-                serde_json::to_value(&lines[..lines.len().min(MAX_LINE_ERRORS)]).ok()
-            }
+            // Every bad line (a file holds at most `bulk_max_records`).
+            PassError::BulkRejected(lines) => serde_json::to_value(lines).ok(),
             _ => None,
         }
     }

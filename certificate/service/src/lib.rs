@@ -4,6 +4,7 @@
 //! - `domain`: pure types and rules (record validation, value-set codes, which pass a
 //!   citizen can have and for how long); no I/O;
 //! - `store`: PostgreSQL, the source of truth (all SQL of this crate lives there);
+//! - `pdf`: the printable pass (pure);
 //! - `signing`: the DCC issuer around the certificate library's `Signer`;
 //! - `service`: the operations, each owning its transaction;
 //! - `routes`: thin HTTP handlers; `startup`: wiring.
@@ -12,6 +13,7 @@
 
 pub mod domain;
 pub mod error;
+pub mod pdf;
 pub mod routes;
 pub mod service;
 pub mod settings;

@@ -15,6 +15,7 @@ pub struct Settings {
     pub signing: SigningSettings,
     pub registers: RegisterSettings,
     pub passes: PassSettings,
+    pub domestic: DomesticSettings,
     pub verifier: VerifierSettings,
 }
 
@@ -102,6 +103,27 @@ impl Default for PassSettings {
             positive_result: "260373001".into(),
             recovery_valid_from_day: 11,
             recovery_valid_until_day: 180,
+        }
+    }
+}
+
+/// The Danish domestic pass (`DK1:`): which records make one, and until when, is decided
+/// by the CertLogic rules in `rules_dir` (data, not code).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DomesticSettings {
+    /// A folder of CertLogic acceptance rules (`*.json`), as for `verifier.rules_dir`.
+    pub rules_dir: String,
+    /// No domestic pass is valid for longer than this many days from issuing (the rules
+    /// usually end it sooner; the DSC's notAfter always does).
+    pub max_validity_days: u32,
+}
+
+impl Default for DomesticSettings {
+    fn default() -> Self {
+        Self {
+            rules_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/rules/domestic").into(),
+            max_validity_days: 365,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use certificate::codec;
+use certificate::domestic::{self, Contents, DomesticIssueError, IssuedDomestic};
 use certificate::issue::{Claims, Hc1, Issuer};
 use certificate::payload::Hcert;
 use certificate::revocation::{self, CertificateHashes};
@@ -45,6 +46,8 @@ pub enum SigningError {
     ReadBack(#[from] codec::CoseError),
     #[error("payload encoding failed")]
     Payload(#[from] certificate::payload::PayloadError),
+    #[error("domestic pass issuing failed")]
+    Domestic(#[from] DomesticIssueError),
     #[error("the issuer lock is poisoned")]
     Poisoned,
 }
@@ -157,5 +160,15 @@ impl DccSigner {
         let message = codec::parse_cose(&cose)?;
         let hashes = revocation::hashes(&dcc, message.algorithm(), message.signature());
         Ok(SignedPass { hc1, hashes })
+    }
+
+    /// Signs a Danish domestic pass (`DK1:`) with the same key and DSC.
+    pub fn sign_domestic(
+        &self,
+        contents: &Contents,
+        claims: &Claims,
+    ) -> Result<IssuedDomestic, SigningError> {
+        let mut issuer = self.issuer.lock().map_err(|_| SigningError::Poisoned)?;
+        Ok(domestic::issue(&mut issuer, contents, claims)?)
     }
 }

@@ -13,11 +13,13 @@ use actix_web::{web, App, HttpServer};
 use identity::{DevIdentityProvider, JwksSource, TokenVerifier, VerifierSettings};
 use service_kit::http::{self as kit_http, Readiness};
 use service_kit::storage::postgres_pool;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::domain::codes::Codes;
 use crate::routes;
-use crate::service::verifier::load_rules;
-use crate::service::Service;
+use crate::service::verifier::{load_rule_set, load_rules};
+use crate::service::{Parts, Service};
 use crate::settings::Settings;
 use crate::signing::DccSigner;
 
@@ -39,14 +41,20 @@ impl Application {
         let signer = DccSigner::load(&settings.signing)?;
         tracing::info!(kid = %signer.kid(), "document signer loaded");
         let rules = load_rules(&settings.verifier.rules_dir)?;
-        let service = Service::new(
-            pg.clone(),
+        let domestic_rules = load_rule_set(&settings.domestic.rules_dir)?;
+        if domestic_rules.is_empty() {
+            tracing::warn!("no domestic acceptance rules: no domestic pass can be issued");
+        }
+        let service = Service::new(Parts {
+            pg: pg.clone(),
             codes,
             signer,
-            settings.registers.clone(),
-            settings.passes.clone(),
+            registers: settings.registers.clone(),
+            passes: settings.passes.clone(),
+            domestic: settings.domestic.clone(),
+            domestic_rules,
             rules,
-        )?;
+        })?;
         let (dev_idp, verifier) = identity_parts(&settings)?;
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();
@@ -57,7 +65,7 @@ impl Application {
         let svc_data = web::Data::new(service.clone());
         let verifier = web::Data::from(verifier);
         let dev_idp = dev_idp.map(web::Data::from);
-        let bulk_max_bytes = settings.registers.bulk_max_bytes;
+        let openapi = routes::ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
             let mut app = App::new()
                 .wrap(from_fn(kit_http::observe))
@@ -68,7 +76,8 @@ impl Application {
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(readiness.clone()))
                 .configure(kit_http::configure_operations)
-                .configure(|cfg| routes::configure(cfg, bulk_max_bytes));
+                .configure(routes::configure)
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()));
             if let Some(idp) = &dev_idp {
                 app = app.app_data(idp.clone()).configure(identity::configure);
             }

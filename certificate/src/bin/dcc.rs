@@ -15,7 +15,7 @@ use certificate::revocation::{HashType, RevocationList};
 use certificate::sign::{self, Es256Signer};
 use certificate::trust::{KeyId, TrustList};
 use certificate::verify::{NotRun, Report, Step, Verifier};
-use certificate::{devkeys, fs};
+use certificate::{devkeys, domestic, fs};
 
 #[derive(Parser)]
 #[command(name = "dcc", version, about = "EU Digital COVID Certificate tool")]
@@ -108,7 +108,8 @@ struct IssueArgs {
 
 #[derive(Args)]
 struct VerifyArgs {
-    /// HC1 text, or a file holding HC1 text or a PNG/JPEG image (`-` for stdin).
+    /// HC1 (EU DCC) or DK1 (Danish domestic pass) text, or a file holding such text or a
+    /// PNG/JPEG image (`-` for stdin).
     input: String,
     /// Trust list files (PEM, DER or JSON trust list). Repeatable.
     #[arg(long, required = true)]
@@ -119,7 +120,8 @@ struct VerifyArgs {
     /// Value-set folder.
     #[arg(long)]
     value_sets: Option<PathBuf>,
-    /// Revocation list: JSON {"UCI": [hex...], "COUNTRYCODEUCI": [...], "SIGNATURE": [...]}.
+    /// Revocation list: JSON {"UCI": [hex...], "COUNTRYCODEUCI": [...], "SIGNATURE": [...]},
+    /// or the pass service's {"kids": {kid: {...}}}.
     #[arg(long)]
     revocation: Option<PathBuf>,
     /// Business rules: JSON files holding a rule or an array of rules. Repeatable.
@@ -359,28 +361,35 @@ fn load_rules(paths: &[PathBuf]) -> Result<Vec<certlogic::rules::Rule>> {
 fn load_revocation(path: &Path) -> Result<RevocationList> {
     let doc: serde_json::Value = serde_json::from_slice(&fs::read_file(path)?)?;
     let mut list = RevocationList::new();
-    for (key, kind) in [
-        ("UCI", HashType::Uci),
-        ("COUNTRYCODEUCI", HashType::CountryCodeUci),
-        ("SIGNATURE", HashType::Signature),
-    ] {
-        for h in doc
-            .get(key)
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let text = h
-                .as_str()
-                .ok_or_else(|| anyhow!("{key}: hashes must be strings"))?;
-            list.add_text(kind, text)?;
+    // The pass service's document groups the hashes per kid.
+    let groups: Vec<&serde_json::Value> = match doc.get("kids").and_then(|k| k.as_object()) {
+        Some(kids) => kids.values().collect(),
+        None => vec![&doc],
+    };
+    for group in groups {
+        for (key, kind) in [
+            ("UCI", HashType::Uci),
+            ("COUNTRYCODEUCI", HashType::CountryCodeUci),
+            ("SIGNATURE", HashType::Signature),
+        ] {
+            for h in group
+                .get(key)
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let text = h
+                    .as_str()
+                    .ok_or_else(|| anyhow!("{key}: hashes must be strings"))?;
+                list.add_text(kind, text)?;
+            }
         }
     }
     Ok(list)
 }
 
 fn hc1_from_input(input: &str) -> Result<String> {
-    if input.starts_with("HC1:") || input.len() > 4096 {
+    if input.starts_with("HC1:") || domestic::is_domestic(input) || input.len() > 4096 {
         return Ok(input.trim().to_owned());
     }
     let path = Path::new(input);
@@ -426,6 +435,10 @@ fn verify(args: &VerifyArgs) -> Result<bool> {
             .with_timezone(&Utc),
         None => Utc::now(),
     };
+    if domestic::is_domestic(&hc1) {
+        // Schemas, value sets and business rules concern EU DCC payloads only.
+        return verify_domestic(args, &hc1, &trust, revocation.as_ref(), clock);
+    }
     let mut verifier = Verifier::new(&trust, &args.country).with_rules(&rules);
     if let Some(s) = &schemas {
         verifier = verifier.with_schemas(s);
@@ -445,6 +458,50 @@ fn verify(args: &VerifyArgs) -> Result<bool> {
         print_report(&report);
     }
     Ok(report.is_valid())
+}
+
+fn verify_domestic(
+    args: &VerifyArgs,
+    text: &str,
+    trust: &TrustList,
+    revocation: Option<&RevocationList>,
+    clock: DateTime<Utc>,
+) -> Result<bool> {
+    let mut verifier = domestic::DomesticVerifier::new(trust);
+    if let Some(r) = revocation {
+        verifier = verifier.with_revocation(r);
+    }
+    let result = verifier.verify(text, clock);
+    if args.json {
+        let value = match &result {
+            Ok(pass) => serde_json::json!({"valid": true, "format": "DK1", "pass": pass}),
+            Err(e) => serde_json::json!({
+                "valid": false, "format": "DK1", "error": e, "message": e.to_string(),
+            }),
+        };
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(result.is_ok());
+    }
+    match &result {
+        Ok(pass) => {
+            println!(
+                "VALID (Danish domestic pass, level {})",
+                pass.level.number()
+            );
+            if revocation.is_none() {
+                println!("  not run  revocation (not configured)");
+            }
+            if let domestic::Contents::WithIdentity { nam, dob } = &pass.contents {
+                println!("holder:      {} {}", nam.given, nam.family);
+                println!("born:        {dob}");
+            }
+            println!("valid until: {}", pass.valid_until);
+            println!("issuer:      {}", pass.issuer);
+            println!("issued:      {}", pass.issued_at);
+        }
+        Err(e) => println!("INVALID (Danish domestic pass): {e}"),
+    }
+    Ok(result.is_ok())
 }
 
 fn line<T: std::fmt::Debug, E: std::fmt::Display>(name: &str, step: &Step<T, E>) {

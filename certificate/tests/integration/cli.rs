@@ -135,3 +135,118 @@ fn conformance_and_rule_tests_end_with_the_count_line() {
     assert!(last_line(&out).ends_with(" passed, 0 failed"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn verify_reads_danish_domestic_passes() {
+    use certificate::domestic::{self, Contents, Name};
+    use certificate::issue::{Claims, Issuer};
+    use certificate::payload::PersonName;
+    use certificate::sign::Es256Signer;
+
+    let dir = scratch("domestic");
+    let out = dcc(&["keys", "init", "--out", "keys", "--one-for-all"], &dir);
+    assert!(out.status.success(), "{out:?}");
+    let key = std::fs::read_to_string(dir.join("keys/dsc-all.key.pem")).expect("key");
+    let cert = std::fs::read(dir.join("keys/dsc-all.pem")).expect("cert");
+    let mut issuer = Issuer::new(Es256Signer::from_pem(&key, &cert).expect("signer"));
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        issuer: "DK".into(),
+        // `keys init` makes the DSC valid from now on.
+        issued_at: now + 1,
+        expires_at: now + 3600,
+    };
+    let contents = Contents::WithIdentity {
+        nam: Name::from_person(&PersonName::new("Ærø", Some("Søren")).expect("name")),
+        dob: chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("date"),
+    };
+    let pass = domestic::issue(&mut issuer, &contents, &claims).expect("issued");
+    std::fs::write(
+        dir.join("qr.png"),
+        certificate::qr::render_png(&pass.text, Default::default()).expect("png"),
+    )
+    .expect("png written");
+
+    // Verified a minute on (iat is a second ahead of the DSC's notBefore).
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(1)).to_rfc3339();
+    let out = dcc(
+        &[
+            "verify",
+            &pass.text,
+            "--trust",
+            "keys/trust-list.json",
+            "--at",
+            &soon,
+        ],
+        &dir,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with("VALID (Danish domestic pass, level 2)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Søren Ærø"), "{stdout}");
+
+    let out = dcc(
+        &[
+            "verify",
+            "qr.png",
+            "--trust",
+            "keys/trust-list.json",
+            "--json",
+            "--at",
+            &soon,
+        ],
+        &dir,
+    );
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["format"], "DK1");
+    assert_eq!(report["pass"]["level"], 2);
+    assert_eq!(report["pass"]["contents"]["nam"]["fnt"], "AEROE");
+    assert_eq!(report["pass"]["contents"]["dob"], "1970-01-01");
+
+    // Revoked by its SIGNATURE hash, in the pass service's per-kid layout: exit 1.
+    use base64::Engine as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(pass.signature_hash);
+    std::fs::write(
+        dir.join("revoked.json"),
+        serde_json::json!({"kids": {"any": {"SIGNATURE": [hash]}}}).to_string(),
+    )
+    .expect("revocations");
+    let out = dcc(
+        &[
+            "verify",
+            &pass.text,
+            "--trust",
+            "keys/trust-list.json",
+            "--revocation",
+            "revoked.json",
+            "--json",
+            "--at",
+            &soon,
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["error"]["step"], "revoked");
+
+    // Expired at the given clock.
+    let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let out = dcc(
+        &[
+            "verify",
+            &pass.text,
+            "--trust",
+            "keys/trust-list.json",
+            "--at",
+            &later,
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("expired"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -41,6 +41,11 @@ impl Codes {
         Ok(Self { sets })
     }
 
+    /// The value sets as CertLogic rules read them (`external.valueSets`).
+    pub fn to_certlogic(&self) -> serde_json::Value {
+        serde_json::json!(self.sets.to_certlogic())
+    }
+
     /// Problems with the coded fields of a test, as `(field, message)`.
     pub fn check_test(
         &self,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use identity::Cpr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::codes::Codes;
@@ -17,8 +18,9 @@ pub const COVID_19: &str = "840539006";
 pub const RAPID_ANTIGEN_TEST: &str = "LP217198-3";
 
 /// What is wrong with one field of a record. Never carries a CPR number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    #[schema(value_type = String, example = "sample_time")]
     pub field: &'static str,
     pub message: String,
 }
@@ -78,7 +80,7 @@ pub struct CheckContext<'a> {
 }
 
 /// A test result as a sender writes it (JSON object, NDJSON line or CSV row).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestInput {
     pub record_id: String,
@@ -117,7 +119,7 @@ pub struct TestRecord {
 }
 
 /// A vaccination as a sender writes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VaccinationInput {
     pub record_id: String,

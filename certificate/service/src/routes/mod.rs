@@ -10,8 +10,10 @@ pub mod site;
 pub mod verifier;
 
 use actix_web::web;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
-pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
+pub fn configure(cfg: &mut web::ServiceConfig) {
     page::configure(cfg);
     cfg.service(
         web::scope("/v1")
@@ -20,15 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
                 "/register/vaccinations",
                 web::post().to(site::post_vaccination),
             )
-            .service(
-                web::resource("/register/tests/bulk")
-                    .app_data(web::PayloadConfig::new(bulk_max_bytes))
-                    .route(web::post().to(site::bulk_tests)),
-            )
-            .service(
-                web::resource("/register/vaccinations/bulk")
-                    .app_data(web::PayloadConfig::new(bulk_max_bytes))
-                    .route(web::post().to(site::bulk_vaccinations)),
+            // Bulk bodies are read with `registers.bulk_max_bytes` as their limit.
+            .route("/register/tests/bulk", web::post().to(site::bulk_tests))
+            .route(
+                "/register/vaccinations/bulk",
+                web::post().to(site::bulk_vaccinations),
             )
             .route(
                 "/register/tests/{record_id:.+}",
@@ -43,6 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
             .route("/me/passes/{type}", web::get().to(citizen::current))
             .route("/me/passes/{type}/qr.png", web::get().to(citizen::qr_png))
             .route("/me/passes/{type}/qr.svg", web::get().to(citizen::qr_svg))
+            .route(
+                "/me/passes/{type}/pass.pdf",
+                web::get().to(citizen::pass_pdf),
+            )
             .route("/verifier/trust-list", web::get().to(verifier::trust_list))
             .route(
                 "/verifier/revocations",
@@ -51,3 +53,49 @@ pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_bytes: usize) {
             .route("/verifier/rules", web::get().to(verifier::rules)),
     );
 }
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pass service",
+        description = "The national test and vaccination registers (sites report single records or bulk NDJSON/CSV files), EU DCC passes and Danish domestic passes issued from them (HC1/DK1 text, QR PNG/SVG, printable PDF), and what venue verifiers download (trust list, revocation list, business rules, with ETags). Errors are application/problem+json with a stable `code`; record and bulk errors carry an `errors` array. No answer carries a CPR number or the signing key.",
+        version = "1"
+    ),
+    paths(
+        site::post_test,
+        site::post_vaccination,
+        site::bulk_tests,
+        site::bulk_vaccinations,
+        site::delete_test,
+        site::delete_vaccination,
+        citizen::my_passes,
+        citizen::issue,
+        citizen::current,
+        citizen::qr_png,
+        citizen::qr_svg,
+        citizen::pass_pdf,
+        verifier::trust_list,
+        verifier::revocations,
+        verifier::rules,
+    ),
+    components(schemas(service_kit::Problem, crate::error::LineError, crate::domain::records::FieldError)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;

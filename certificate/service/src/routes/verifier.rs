@@ -28,14 +28,23 @@ fn serve(req: &HttpRequest, doc: &Published, cache_control: &'static str) -> Htt
     }
 }
 
+#[utoipa::path(get, path = "/v1/verifier/trust-list",
+    responses((status = 200, content_type = "application/json", description = "`{\"certificates\": [{kid, country, certificate, allowed_types, not_before, not_after}]}`, with an ETag"),
+        (status = 304, description = "If-None-Match matched")), tag = "verifier")]
 pub async fn trust_list(svc: web::Data<Service>, req: HttpRequest) -> HttpResponse {
     serve(&req, svc.trust_list(), "public, max-age=300")
 }
 
+#[utoipa::path(get, path = "/v1/verifier/rules",
+    responses((status = 200, content_type = "application/json", description = "the CertLogic business rules, with an ETag"),
+        (status = 304, description = "If-None-Match matched")), tag = "verifier")]
 pub async fn rules(svc: web::Data<Service>, req: HttpRequest) -> HttpResponse {
     serve(&req, svc.rules(), "public, max-age=300")
 }
 
+#[utoipa::path(get, path = "/v1/verifier/revocations",
+    responses((status = 200, content_type = "application/json", description = "`{\"kids\": {kid: {\"UCI\"|\"COUNTRYCODEUCI\"|\"SIGNATURE\": [base64 hashes]}}}`, with an ETag; revalidate always"),
+        (status = 304, description = "If-None-Match matched")), tag = "verifier")]
 pub async fn revocations(
     svc: web::Data<Service>,
     req: HttpRequest,

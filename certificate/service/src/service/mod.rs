@@ -1,6 +1,7 @@
 //! The operations of the pass service. Each owns its PostgreSQL transaction; handlers
 //! only parse and answer.
 
+pub mod domestic;
 pub mod passes;
 pub mod registers;
 pub mod verifier;
@@ -11,9 +12,10 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 
 use crate::domain::codes::Codes;
-use crate::settings::{PassSettings, RegisterSettings};
+use crate::domain::domestic::DomesticRules;
+use crate::settings::{DomesticSettings, PassSettings, RegisterSettings};
 use crate::signing::DccSigner;
-use verifier::Published;
+use verifier::{Published, RevocationCache};
 
 /// Everything the operations share. Cheap to clone.
 #[derive(Clone)]
@@ -27,29 +29,44 @@ struct Inner {
     signer: DccSigner,
     registers: RegisterSettings,
     passes: PassSettings,
+    domestic: DomesticSettings,
+    domestic_rules: DomesticRules,
     trust_list: Published,
     rules: Published,
+    revocations: RevocationCache,
+}
+
+/// What the service is built from (see [`Service::new`]).
+pub struct Parts {
+    pub pg: Pool,
+    pub codes: Codes,
+    pub signer: DccSigner,
+    pub registers: RegisterSettings,
+    pub passes: PassSettings,
+    pub domestic: DomesticSettings,
+    /// The domestic acceptance rules (from `domestic.rules_dir`).
+    pub domestic_rules: Vec<certlogic::rules::Rule>,
+    /// The business rules verifiers download.
+    pub rules: Published,
 }
 
 impl Service {
-    pub fn new(
-        pg: Pool,
-        codes: Codes,
-        signer: DccSigner,
-        registers: RegisterSettings,
-        passes: PassSettings,
-        rules: Published,
-    ) -> anyhow::Result<Self> {
-        let trust_list = verifier::trust_list(&signer)?;
+    pub fn new(p: Parts) -> anyhow::Result<Self> {
+        let trust_list = verifier::trust_list(&p.signer)?;
+        let domestic_rules =
+            DomesticRules::new(p.domestic_rules, &p.passes.country, p.codes.to_certlogic());
         Ok(Self {
             inner: Arc::new(Inner {
-                pg,
-                codes,
-                signer,
-                registers,
-                passes,
+                pg: p.pg,
+                codes: p.codes,
+                signer: p.signer,
+                registers: p.registers,
+                passes: p.passes,
+                domestic: p.domestic,
+                domestic_rules,
                 trust_list,
-                rules,
+                rules: p.rules,
+                revocations: RevocationCache::default(),
             }),
         })
     }
@@ -72,6 +89,14 @@ impl Service {
 
     pub fn pass_settings(&self) -> &PassSettings {
         &self.inner.passes
+    }
+
+    pub fn domestic_settings(&self) -> &DomesticSettings {
+        &self.inner.domestic
+    }
+
+    pub fn domestic_rules(&self) -> &DomesticRules {
+        &self.inner.domestic_rules
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -21,21 +21,30 @@ use crate::store::registers::{self, StoredTest, StoredVaccination};
 
 /// What a pass would be made from.
 #[derive(Debug, Clone)]
-enum Source {
+pub(crate) enum Source {
     Vaccination(StoredVaccination, Window),
     Test(StoredTest, Window),
     Recovery(StoredTest, Window, RecoveryDates),
 }
 
 impl Source {
-    fn record_id(&self) -> i64 {
+    /// The register the record is in.
+    pub(crate) fn register(&self) -> crate::domain::passes::Register {
+        use crate::domain::passes::Register;
+        match self {
+            Source::Vaccination(..) => Register::Vaccination,
+            Source::Test(..) | Source::Recovery(..) => Register::Test,
+        }
+    }
+
+    pub(crate) fn record_id(&self) -> i64 {
         match self {
             Source::Vaccination(v, _) => v.id,
             Source::Test(t, _) | Source::Recovery(t, _, _) => t.id,
         }
     }
 
-    fn window(&self) -> Window {
+    pub(crate) fn window(&self) -> Window {
         match self {
             Source::Vaccination(_, w) | Source::Test(_, w) | Source::Recovery(_, w, _) => *w,
         }
@@ -61,35 +70,46 @@ impl Source {
 }
 
 /// A pass the registers support now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassOffer {
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "vaccination")]
     pub pass_type: PassType,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
     /// The UVCI of a live pass already issued from the same record, if any.
     pub current_uvci: Option<String>,
 }
 
 /// An issued pass.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassView {
-    pub uvci: String,
+    /// The pass's id: its UVCI, or `urn:dk1:...` for a domestic pass.
+    pub id: String,
+    /// The UVCI (EU DCCs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uvci: Option<String>,
     #[serde(rename = "type")]
     pub pass_type: String,
+    /// A domestic pass's level: 1 (valid until only) or 2 (also name and birth date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<i16>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
-    /// The `HC1:` text (only in answers about one pass).
+    /// The QR text, `HC1:...` or `DK1:...` (only in answers about one pass).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hc1: Option<String>,
 }
 
 impl PassView {
-    fn of(p: StoredPass, with_hc1: bool) -> Self {
+    pub(crate) fn of(p: StoredPass, with_hc1: bool) -> Self {
         Self {
-            uvci: p.uvci,
+            uvci: p.domestic_level.is_none().then(|| p.uvci.clone()),
+            id: p.uvci,
+            level: p.domestic_level,
             pass_type: p.pass_type,
             issued_at: p.issued_at,
             expires_at: p.expires_at,
@@ -100,7 +120,7 @@ impl PassView {
 }
 
 /// `GET /v1/me/passes`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassOverview {
     pub available: Vec<PassOffer>,
     pub issued: Vec<PassView>,
@@ -108,6 +128,19 @@ pub struct PassOverview {
 
 impl Service {
     async fn source(
+        &self,
+        c: &impl GenericClient,
+        cpr: &str,
+        pass_type: PassType,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Source>> {
+        let source = self.latest_source(c, cpr, pass_type, now).await?;
+        Ok(source.filter(|s| s.window().contains(now)))
+    }
+
+    /// The record a pass of `pass_type` would come from, whether or not its EU pass
+    /// window holds `now` (the domestic rules decide for themselves).
+    pub(crate) async fn latest_source(
         &self,
         c: &impl GenericClient,
         cpr: &str,
@@ -134,7 +167,7 @@ impl Service {
                     .map(|(w, d)| Source::Recovery(t, w, d))
             }),
         };
-        Ok(source.filter(|s| s.window().contains(now)))
+        Ok(source)
     }
 
     /// Which passes the registers support now, and the passes issued so far.
@@ -263,6 +296,7 @@ impl Service {
                 issued_by_helper: who.helper.as_deref(),
                 issued_at,
                 expires_at,
+                domestic_level: None,
             },
         )
         .await?;
@@ -278,7 +312,9 @@ impl Service {
         Ok((
             true,
             PassView {
-                uvci,
+                id: uvci.clone(),
+                uvci: Some(uvci),
+                level: None,
                 pass_type: pass_type.as_str().to_owned(),
                 issued_at,
                 expires_at,
@@ -301,7 +337,7 @@ impl Service {
     }
 }
 
-fn entry(source: &Source, uvci: &str, country: &str, issuer: &str) -> Entry {
+pub(crate) fn entry(source: &Source, uvci: &str, country: &str, issuer: &str) -> Entry {
     match source {
         Source::Vaccination(v, _) => Entry::Vaccination(Vaccination {
             tg: v.disease.clone(),
@@ -345,7 +381,7 @@ fn entry(source: &Source, uvci: &str, country: &str, issuer: &str) -> Entry {
 }
 
 /// Records in the audit log that a helper acted on the citizen's data.
-async fn audit_helper(
+pub(crate) async fn audit_helper(
     tx: &tokio_postgres::Transaction<'_>,
     who: &CitizenAccess,
     action: &str,

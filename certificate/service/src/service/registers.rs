@@ -4,7 +4,7 @@
 //! it; "entered in error" withdraws the record and revokes likewise. A record with a
 //! booking id marks that booking `done` in the same transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use identity::Cpr;
 use serde::de::DeserializeOwned;
@@ -31,25 +31,35 @@ pub enum Outcome {
 }
 
 /// The answer about one record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RecordReceipt {
     pub record_id: String,
     /// The register's id of the current version.
     pub version: i64,
     /// `active` or `entered_in_error`.
+    #[schema(value_type = String, example = "active")]
     pub status: &'static str,
     /// Passes revoked by this request.
     pub revoked_passes: u64,
 }
 
 /// The answer about a bulk file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BulkReceipt {
+    /// Records (non-blank lines) in the file.
     pub received: usize,
-    pub created: usize,
+    /// New records stored.
+    pub imported: usize,
+    /// Records the register already held exactly so (or repeated within the file).
     pub unchanged: usize,
+    /// Records that replaced an earlier version (its passes revoked).
     pub corrected: usize,
+    /// Bad lines: nothing of them was stored.
+    pub rejected: usize,
+    /// Passes revoked by the corrections.
     pub revoked_passes: u64,
+    /// Every bad line, in line order.
+    pub errors: Vec<LineError>,
 }
 
 /// The two kinds of record, so one code path serves both registers.
@@ -70,7 +80,7 @@ pub trait RegisterRecord: Sized + Serialize {
     async fn insert_bulk(
         tx: &Transaction<'_>,
         sender: &str,
-        records: &[(Self, Vec<u8>)],
+        records: &[(&Self, &[u8])],
     ) -> Result<Vec<String>>;
 }
 
@@ -102,7 +112,7 @@ impl RegisterRecord for TestRecord {
     async fn insert_bulk(
         tx: &Transaction<'_>,
         sender: &str,
-        records: &[(Self, Vec<u8>)],
+        records: &[(&Self, &[u8])],
     ) -> Result<Vec<String>> {
         registers::insert_tests_bulk(tx, sender, records).await
     }
@@ -136,7 +146,7 @@ impl RegisterRecord for VaccinationRecord {
     async fn insert_bulk(
         tx: &Transaction<'_>,
         sender: &str,
-        records: &[(Self, Vec<u8>)],
+        records: &[(&Self, &[u8])],
     ) -> Result<Vec<String>> {
         registers::insert_vaccinations_bulk(tx, sender, records).await
     }
@@ -216,9 +226,14 @@ impl Service {
         })
     }
 
-    /// Imports a bulk file: every line checked first; any bad line rejects the whole file
-    /// (each bad line named); otherwise one transaction with one multi-row insert for the
-    /// new records and the single-record path for resubmissions and corrections.
+    /// Imports a bulk file. A file that cannot be read as a whole (not UTF-8, no CSV
+    /// header, more than `bulk_max_records` lines) is refused and changes nothing. Each
+    /// line is checked on its own: the good lines are imported in one transaction (one
+    /// multi-row insert for new records, the single-record path for corrections), every
+    /// bad line is reported with its number, record id and errors and changes nothing.
+    /// Lines repeating a record id with different data are all refused (which one is
+    /// right cannot be told); an identical repeat counts as unchanged. A file whose every
+    /// line is bad is refused as a whole (`invalid_lines`).
     pub async fn import<R: RegisterRecord>(
         &self,
         sender: &str,
@@ -230,110 +245,89 @@ impl Service {
             BulkFormat::Ndjson => parse_ndjson::<R::Input>(body, max)?,
             BulkFormat::Csv => parse_csv::<R::Input>(body, max)?,
         };
-        let ctx = self.check_context();
-        let country = self.pass_settings().country.clone();
-        let mut errors = Vec::new();
-        let mut records: Vec<(usize, R)> = Vec::with_capacity(parsed.len());
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(parsed.len());
-        for (line, input) in parsed {
-            let input = match input {
-                Ok(i) => i,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            let id = R::input_record_id(&input).to_owned();
-            if let Some(first) = seen.insert(id.clone(), line) {
-                errors.push(LineError {
-                    line,
-                    record_id: Some(id),
-                    errors: vec![FieldError {
-                        field: "record_id",
-                        message: format!("repeats the record id of line {first}"),
-                    }],
-                });
-                continue;
-            }
-            match R::check_input(&input, ctx, &country) {
-                Ok(r) => records.push((line, r)),
-                Err(e) => errors.push(LineError {
-                    line,
-                    record_id: Some(id),
-                    errors: e.0,
-                }),
-            }
-        }
-        if !errors.is_empty() {
-            errors.sort_by_key(|e| e.line);
-            return Err(PassError::BulkRejected(errors));
-        }
-        if records.is_empty() {
+        if parsed.is_empty() {
             return Err(PassError::Invalid("the file holds no records".into()));
+        }
+        let received = parsed.len();
+        let mut receipt = BulkReceipt {
+            received,
+            ..BulkReceipt::default()
+        };
+        let mut candidates =
+            check_lines::<R>(parsed, self.check_context(), &self.pass_settings().country);
+        receipt.unchanged += candidates.repeats;
+        let mut errors = std::mem::take(&mut candidates.errors);
+        if candidates.records.is_empty() {
+            return Err(rejected(errors));
         }
 
         let mut client = self.pg().get().await?;
         let tx = client.transaction().await?;
-        let bookings: Vec<(Uuid, String)> = records
+        let ids: Vec<&str> = candidates
+            .records
             .iter()
-            .filter_map(|(_, r)| r.booking_id().map(|b| (b, r.cpr().as_str().to_owned())))
+            .map(|c| c.record.record_id().as_str())
             .collect();
-        let missing = registers::mark_bookings_done(&tx, &bookings).await?;
-        if !missing.is_empty() {
-            let lines = records
-                .iter()
-                .filter(|(_, r)| r.booking_id().is_some_and(|b| missing.contains(&b)))
-                .map(|(line, r)| LineError {
-                    line: *line,
-                    record_id: Some(r.record_id().as_str().to_owned()),
-                    errors: vec![FieldError {
-                        field: "booking_id",
-                        message: PassError::UnknownBooking.to_string(),
-                    }],
-                })
-                .collect();
-            return Err(PassError::BulkRejected(lines));
+        let current = registers::lock_current_many(&tx, R::REGISTER, sender, &ids).await?;
+        // What each good line would do, against what the register holds.
+        let mut new = Vec::new();
+        let mut corrections = Vec::new();
+        for c in candidates.records {
+            match current.get(c.record.record_id().as_str()) {
+                None => new.push(c),
+                Some(v) if v.status == "entered_in_error" => {
+                    errors.push(c.refused("record_id", &PassError::RecordWithdrawn));
+                }
+                Some(v) if v.cpr != c.record.cpr().as_str() => {
+                    errors.push(c.refused("record_id", &PassError::RecordIdConflict));
+                }
+                Some(v) if v.content_hash == c.hash => receipt.unchanged += 1,
+                Some(_) => corrections.push(c),
+            }
         }
-        let received = records.len();
-        let lines: Vec<usize> = records.iter().map(|(l, _)| *l).collect();
-        let hashed: Vec<(R, Vec<u8>)> = records
-            .into_iter()
-            .map(|(_, r)| {
-                let h = content_hash(&r);
-                (r, h)
+        // Bookings named by the lines that will be stored must be the same person's.
+        let bookings: Vec<(Uuid, String)> = new
+            .iter()
+            .chain(&corrections)
+            .filter_map(|c| {
+                c.record
+                    .booking_id()
+                    .map(|b| (b, c.record.cpr().as_str().to_owned()))
             })
             .collect();
-        let inserted: std::collections::HashSet<String> = R::insert_bulk(&tx, sender, &hashed)
+        let missing: HashSet<Uuid> = registers::mark_bookings_done(&tx, &bookings)
             .await?
             .into_iter()
             .collect();
-        let mut receipt = BulkReceipt {
-            received,
-            created: inserted.len(),
-            ..BulkReceipt::default()
-        };
-        // Records sent before: one query finds them all; only the changed ones (and the
-        // refused ones) take the single-record path.
-        let existing_ids: Vec<&str> = hashed
-            .iter()
-            .map(|(r, _)| r.record_id().as_str())
-            .filter(|id| !inserted.contains(*id))
+        if !missing.is_empty() {
+            let unknown =
+                |c: &Candidate<R>| c.record.booking_id().is_some_and(|b| missing.contains(&b));
+            for list in [&mut new, &mut corrections] {
+                let (bad, good): (Vec<_>, Vec<_>) =
+                    std::mem::take(list).into_iter().partition(unknown);
+                *list = good;
+                errors.extend(
+                    bad.iter()
+                        .map(|c| c.refused("booking_id", &PassError::UnknownBooking)),
+                );
+            }
+        }
+
+        let rows: Vec<(&R, &[u8])> = new.iter().map(|c| (&c.record, c.hash.as_slice())).collect();
+        let inserted: HashSet<String> = R::insert_bulk(&tx, sender, &rows)
+            .await?
+            .into_iter()
             .collect();
-        let current = registers::lock_current_many(&tx, R::REGISTER, sender, &existing_ids).await?;
-        for ((record, hash), line) in hashed.iter().zip(lines) {
-            let id = record.record_id().as_str();
-            if inserted.contains(id) {
-                continue;
-            }
-            let unchanged = current.get(id).is_some_and(|c| {
-                c.status == "active" && c.cpr == record.cpr().as_str() && &c.content_hash == hash
-            });
-            if unchanged {
-                receipt.unchanged += 1;
-                continue;
-            }
-            match submit_in(&tx, sender, record).await {
-                Ok((Outcome::Created, _)) => receipt.created += 1,
+        receipt.imported += inserted.len();
+        // A record another request inserted meanwhile takes the single-record path, as
+        // every correction does.
+        let single = new
+            .iter()
+            .filter(|c| !inserted.contains(c.record.record_id().as_str()))
+            .chain(&corrections);
+        for c in single {
+            match submit_in(&tx, sender, &c.record).await {
+                Ok((Outcome::Created, _)) => receipt.imported += 1,
                 Ok((Outcome::Unchanged, _)) => receipt.unchanged += 1,
                 Ok((Outcome::Corrected, r)) => {
                     receipt.corrected += 1;
@@ -344,24 +338,30 @@ impl Service {
                     | PassError::RecordIdConflict
                     | PassError::UnknownBooking),
                 ) => {
-                    return Err(PassError::BulkRejected(vec![LineError {
-                        line,
-                        record_id: Some(record.record_id().as_str().to_owned()),
-                        errors: vec![FieldError {
-                            field: "record_id",
-                            message: e.to_string(),
-                        }],
-                    }]))
+                    let field = if matches!(e, PassError::UnknownBooking) {
+                        "booking_id"
+                    } else {
+                        "record_id"
+                    };
+                    errors.push(c.refused(field, &e));
                 }
                 Err(e) => return Err(e),
             }
         }
+        if receipt.imported + receipt.corrected + receipt.unchanged == 0 {
+            // Nothing good in the file: refuse it whole (the transaction rolls back).
+            return Err(rejected(errors));
+        }
         tx.commit().await?;
+        errors.sort_by_key(|e| e.line);
+        receipt.rejected = errors.len();
+        receipt.errors = errors;
         let register = R::REGISTER.as_str();
         for (outcome, n) in [
-            ("created", receipt.created),
+            ("created", receipt.imported),
             ("unchanged", receipt.unchanged),
             ("corrected", receipt.corrected),
+            ("rejected", receipt.rejected),
         ] {
             metrics::counter!("register_records_total", "register" => register, "outcome" => outcome)
                 .increment(n as u64);
@@ -369,11 +369,127 @@ impl Service {
         tracing::info!(
             register,
             received = receipt.received,
-            created = receipt.created,
+            imported = receipt.imported,
+            unchanged = receipt.unchanged,
             corrected = receipt.corrected,
+            rejected = receipt.rejected,
             "bulk import"
         );
         Ok(receipt)
+    }
+}
+
+fn rejected(mut errors: Vec<LineError>) -> PassError {
+    errors.sort_by_key(|e| e.line);
+    PassError::BulkRejected(errors)
+}
+
+/// A checked line of a bulk file.
+struct Candidate<R> {
+    line: usize,
+    record: R,
+    hash: Vec<u8>,
+}
+
+impl<R: RegisterRecord> Candidate<R> {
+    fn refused(&self, field: &'static str, why: &PassError) -> LineError {
+        LineError {
+            line: self.line,
+            record_id: Some(self.record.record_id().as_str().to_owned()),
+            errors: vec![FieldError {
+                field,
+                message: why.to_string(),
+            }],
+        }
+    }
+}
+
+/// The lines of a file sorted into good records, bad lines and identical repeats.
+struct Checked<R> {
+    records: Vec<Candidate<R>>,
+    errors: Vec<LineError>,
+    /// Lines that repeat an earlier line exactly (counted unchanged).
+    repeats: usize,
+}
+
+/// Checks every line on its own, then refuses every line of a record id that the file
+/// repeats with different data.
+fn check_lines<R: RegisterRecord>(
+    parsed: Parsed<R::Input>,
+    ctx: CheckContext<'_>,
+    country: &str,
+) -> Checked<R> {
+    let mut errors = Vec::new();
+    let mut records: Vec<Candidate<R>> = Vec::with_capacity(parsed.len());
+    // record id → index in `records` of its first line, and its later lines (line
+    // number, identical to the first?).
+    let mut seen: HashMap<String, (usize, Vec<(usize, bool)>)> =
+        HashMap::with_capacity(parsed.len());
+    for (line, input) in parsed {
+        let input = match input {
+            Ok(i) => i,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let id = R::input_record_id(&input).to_owned();
+        let record = match R::check_input(&input, ctx, country) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(LineError {
+                    line,
+                    record_id: Some(id),
+                    errors: e.0,
+                });
+                continue;
+            }
+        };
+        let hash = content_hash(&record);
+        match seen.get_mut(&id) {
+            Some((first, later)) => later.push((line, records[*first].hash == hash)),
+            None => {
+                seen.insert(id, (records.len(), Vec::new()));
+                records.push(Candidate { line, record, hash });
+            }
+        }
+    }
+    let mut repeats = 0;
+    let mut keep = vec![true; records.len()];
+    for (id, (first, later)) in &seen {
+        if later.iter().all(|(_, identical)| *identical) {
+            repeats += later.len();
+            continue;
+        }
+        keep[*first] = false;
+        let lines: Vec<usize> = std::iter::once(records[*first].line)
+            .chain(later.iter().map(|(l, _)| *l))
+            .collect();
+        for &line in &lines {
+            let others = lines
+                .iter()
+                .filter(|l| **l != line)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            errors.push(LineError {
+                line,
+                record_id: Some(id.clone()),
+                errors: vec![FieldError {
+                    field: "record_id",
+                    message: format!(
+                        "the file sends this record id with different data on line(s) {others}; none of these lines was imported"
+                    ),
+                }],
+            });
+        }
+    }
+    let mut keep = keep.into_iter();
+    records.retain(|_| keep.next().unwrap_or(true));
+    Checked {
+        records,
+        errors,
+        repeats,
     }
 }
 

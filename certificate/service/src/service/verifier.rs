@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
 use certificate::trust::AllowedTypes;
@@ -15,6 +16,33 @@ use super::Service;
 use crate::error::{PassError, Result};
 use crate::signing::DccSigner;
 use crate::store::passes as store;
+
+/// The revocation list as last built, and the version it was built at. Each request
+/// reads only the version (one row); the list is rebuilt when the version moved, i.e.
+/// after any instance revoked a pass.
+#[derive(Debug, Default)]
+pub struct RevocationCache {
+    current: RwLock<Option<(i64, Arc<Published>)>>,
+    rebuild: tokio::sync::Mutex<()>,
+}
+
+impl RevocationCache {
+    fn get(&self, version: i64) -> Option<Arc<Published>> {
+        let current = self.current.read().ok()?;
+        current
+            .as_ref()
+            .filter(|(v, _)| *v >= version)
+            .map(|(_, doc)| doc.clone())
+    }
+
+    fn put(&self, version: i64, doc: Arc<Published>) {
+        if let Ok(mut current) = self.current.write() {
+            if current.as_ref().is_none_or(|(v, _)| *v < version) {
+                *current = Some((version, doc));
+            }
+        }
+    }
+}
 
 /// A JSON document and its ETag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,29 +116,42 @@ pub enum RulesLoadError {
 /// business-rules repository layout, `CC/ID/rule.json`; `tests` folders skipped), in path
 /// order. An empty `dir` means no rules.
 pub fn load_rules(dir: &str) -> Result<Published, RulesLoadError> {
-    let mut rules = Vec::new();
-    if !dir.is_empty() {
-        let mut files = Vec::new();
-        rule_files(Path::new(dir), true, &mut files)?;
-        files.sort();
-        for path in files {
-            let name = path.display().to_string();
-            let text = std::fs::read(&path).map_err(|e| RulesLoadError::Read(name.clone(), e))?;
-            let doc: serde_json::Value =
-                serde_json::from_slice(&text).map_err(|e| RulesLoadError::Json(name.clone(), e))?;
-            let items = match doc {
-                serde_json::Value::Array(items) => items,
-                single => vec![single],
-            };
-            for item in items {
-                certlogic::rules::Rule::from_json(&item)
-                    .map_err(|e| RulesLoadError::Rule(name.clone(), e.to_string()))?;
-                rules.push(item);
-            }
-        }
-    }
+    let rules: Vec<serde_json::Value> = read_rules(dir)?.into_iter().map(|(v, _)| v).collect();
     Published::new(&serde_json::Value::Array(rules))
         .map_err(|e| RulesLoadError::Json(dir.to_owned(), e))
+}
+
+/// The rules under `dir` (as [`load_rules`] finds them), parsed for evaluation.
+pub fn load_rule_set(dir: &str) -> Result<Vec<certlogic::rules::Rule>, RulesLoadError> {
+    Ok(read_rules(dir)?.into_iter().map(|(_, r)| r).collect())
+}
+
+fn read_rules(
+    dir: &str,
+) -> Result<Vec<(serde_json::Value, certlogic::rules::Rule)>, RulesLoadError> {
+    let mut rules = Vec::new();
+    if dir.is_empty() {
+        return Ok(rules);
+    }
+    let mut files = Vec::new();
+    rule_files(Path::new(dir), true, &mut files)?;
+    files.sort();
+    for path in files {
+        let name = path.display().to_string();
+        let text = std::fs::read(&path).map_err(|e| RulesLoadError::Read(name.clone(), e))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| RulesLoadError::Json(name.clone(), e))?;
+        let items = match doc {
+            serde_json::Value::Array(items) => items,
+            single => vec![single],
+        };
+        for item in items {
+            let rule = certlogic::rules::Rule::from_json(&item)
+                .map_err(|e| RulesLoadError::Rule(name.clone(), e.to_string()))?;
+            rules.push((item, rule));
+        }
+    }
+    Ok(rules)
 }
 
 fn rule_files(dir: &Path, top: bool, out: &mut Vec<PathBuf>) -> Result<(), RulesLoadError> {
@@ -139,10 +180,22 @@ impl Service {
     }
 
     /// The revocation list: `{"kids": {kid: {"UCI": [..], "COUNTRYCODEUCI": [..],
-    /// "SIGNATURE": [..]}}}`, hashes in base64 (16 bytes each).
-    pub async fn revocation_list(&self) -> Result<Published> {
-        let client = self.pg().get().await?;
-        let rows = store::revocations(&**client).await?;
+    /// "SIGNATURE": [..]}}}`, hashes in base64 (16 bytes each). Served from memory while
+    /// its version in PostgreSQL stands still.
+    pub async fn revocation_list(&self) -> Result<Arc<Published>> {
+        let cache = &self.inner.revocations;
+        let mut client = self.pg().get().await?;
+        let version = store::revocations_version(&**client).await?;
+        if let Some(doc) = cache.get(version) {
+            return Ok(doc);
+        }
+        // One rebuild at a time; those who waited find it done.
+        let _rebuilding = cache.rebuild.lock().await;
+        if let Some(doc) = cache.get(version) {
+            return Ok(doc);
+        }
+        let (version, rows) = store::revocations_with_version(&mut client).await?;
+        metrics::counter!("revocation_list_rebuilds_total").increment(1);
         let mut kids: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
         for r in rows {
             kids.entry(r.kid)
@@ -151,6 +204,10 @@ impl Service {
                 .or_default()
                 .push(b64(&r.hash));
         }
-        Published::new(&json!({ "kids": kids })).map_err(|e| PassError::Internal(e.into()))
+        let doc = Arc::new(
+            Published::new(&json!({ "kids": kids })).map_err(|e| PassError::Internal(e.into()))?,
+        );
+        cache.put(version, doc.clone());
+        Ok(doc)
     }
 }

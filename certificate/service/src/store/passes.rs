@@ -9,26 +9,35 @@ use crate::error::Result;
 /// A pass as stored.
 #[derive(Debug, Clone)]
 pub struct StoredPass {
+    /// The UVCI (EU DCC) or the internal id `urn:dk1:...` (domestic pass).
     pub uvci: String,
     pub pass_type: String,
+    /// `test` or `vaccination`.
+    pub source_register: String,
     pub source_record: i64,
     pub hc1: String,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// A domestic pass's level (1 or 2).
+    pub domestic_level: Option<i16>,
 }
 
-const COLS: &str = "uvci, pass_type, source_record, hc1, issued_at, expires_at, revoked_at";
+const COLS: &str =
+    "uvci, pass_type, source_register, source_record, hc1, issued_at, expires_at, revoked_at, \
+     domestic_level";
 
 fn from_row(r: &tokio_postgres::Row) -> StoredPass {
     StoredPass {
         uvci: r.get(0),
         pass_type: r.get(1),
-        source_record: r.get(2),
-        hc1: r.get(3),
-        issued_at: r.get(4),
-        expires_at: r.get(5),
-        revoked_at: r.get(6),
+        source_register: r.get(2),
+        source_record: r.get(3),
+        hc1: r.get(4),
+        issued_at: r.get(5),
+        expires_at: r.get(6),
+        revoked_at: r.get(7),
+        domestic_level: r.get(8),
     }
 }
 
@@ -46,14 +55,16 @@ pub struct NewPass<'a> {
     pub issued_by_helper: Option<&'a str>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Set for a domestic pass only (1 or 2).
+    pub domestic_level: Option<i16>,
 }
 
 pub async fn insert(tx: &Transaction<'_>, p: &NewPass<'_>) -> Result<()> {
     tx.execute(
         "INSERT INTO issued_passes (uvci, cpr, pass_type, source_register, source_record, kid,
              hc1, uci_hash, country_uci_hash, signature_hash, issued_by_helper, issued_at,
-             expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             expires_at, domestic_level)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         &[
             &p.uvci,
             &p.cpr,
@@ -68,6 +79,7 @@ pub async fn insert(tx: &Transaction<'_>, p: &NewPass<'_>) -> Result<()> {
             &p.issued_by_helper,
             &p.issued_at,
             &p.expires_at,
+            &p.domestic_level,
         ],
     )
     .await?;
@@ -87,6 +99,25 @@ pub async fn current(
          ORDER BY issued_at DESC LIMIT 1"
     );
     Ok(c.query_opt(&sql, &[&cpr, &pass_type, &now])
+        .await?
+        .as_ref()
+        .map(from_row))
+}
+
+/// The newest live domestic pass of a person, of one level or (`None`) any.
+pub async fn current_domestic(
+    c: &impl GenericClient,
+    cpr: &str,
+    level: Option<i16>,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredPass>> {
+    let sql = format!(
+        "SELECT {COLS} FROM issued_passes
+         WHERE cpr = $1 AND pass_type = 'domestic' AND revoked_at IS NULL AND expires_at > $2
+           AND ($3::int2 IS NULL OR domestic_level = $3)
+         ORDER BY issued_at DESC LIMIT 1"
+    );
+    Ok(c.query_opt(&sql, &[&cpr, &now, &level])
         .await?
         .as_ref()
         .map(from_row))
@@ -141,6 +172,32 @@ pub struct Revocation {
     pub kid: String,
     pub kind: String,
     pub hash: Vec<u8>,
+}
+
+/// The revocation list's version (bumped by every insert, `V5__domestic_passes.sql`).
+pub async fn revocations_version(c: &impl GenericClient) -> Result<i64> {
+    Ok(
+        c.query_one("SELECT version FROM revocation_list_version", &[])
+            .await?
+            .get(0),
+    )
+}
+
+/// The whole revocation list, in a stable order (so its ETag is stable), and the
+/// version it is (read in one snapshot).
+pub async fn revocations_with_version(
+    c: &mut tokio_postgres::Client,
+) -> Result<(i64, Vec<Revocation>)> {
+    let tx = c
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?;
+    let version = revocations_version(&tx).await?;
+    let rows = revocations(&tx).await?;
+    tx.commit().await?;
+    Ok((version, rows))
 }
 
 /// The whole revocation list, in a stable order (so its ETag is stable).

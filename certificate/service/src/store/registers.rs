@@ -173,7 +173,7 @@ pub async fn insert_vaccination(
 pub async fn insert_tests_bulk(
     tx: &Transaction<'_>,
     sender: &str,
-    records: &[(TestRecord, Vec<u8>)],
+    records: &[(&TestRecord, &[u8])],
 ) -> Result<Vec<String>> {
     let col = |f: &dyn Fn(&TestRecord) -> Option<String>| -> Vec<Option<String>> {
         records.iter().map(|(r, _)| f(r)).collect()
@@ -189,7 +189,7 @@ pub async fn insert_tests_bulk(
     let countries = col(&|r| Some(r.country.clone()));
     let times: Vec<DateTime<Utc>> = records.iter().map(|(r, _)| r.sample_time).collect();
     let bookings: Vec<Option<Uuid>> = records.iter().map(|(r, _)| r.booking_id).collect();
-    let hashes: Vec<&[u8]> = records.iter().map(|(_, h)| h.as_slice()).collect();
+    let hashes: Vec<&[u8]> = records.iter().map(|(_, h)| *h).collect();
     let params: [&(dyn ToSql + Sync); 13] = [
         &sender, &ids, &cprs, &diseases, &types, &names, &makers, &results, &times, &centres,
         &countries, &bookings, &hashes,
@@ -214,7 +214,7 @@ pub async fn insert_tests_bulk(
 pub async fn insert_vaccinations_bulk(
     tx: &Transaction<'_>,
     sender: &str,
-    records: &[(VaccinationRecord, Vec<u8>)],
+    records: &[(&VaccinationRecord, &[u8])],
 ) -> Result<Vec<String>> {
     let col = |f: &dyn Fn(&VaccinationRecord) -> String| -> Vec<String> {
         records.iter().map(|(r, _)| f(r)).collect()
@@ -236,7 +236,7 @@ pub async fn insert_vaccinations_bulk(
         .collect();
     let dates: Vec<NaiveDate> = records.iter().map(|(r, _)| r.date).collect();
     let bookings: Vec<Option<Uuid>> = records.iter().map(|(r, _)| r.booking_id).collect();
-    let hashes: Vec<&[u8]> = records.iter().map(|(_, h)| h.as_slice()).collect();
+    let hashes: Vec<&[u8]> = records.iter().map(|(_, h)| *h).collect();
     let params: [&(dyn ToSql + Sync); 13] = [
         &sender, &ids, &cprs, &diseases, &vaccines, &products, &makers, &doses, &totals, &dates,
         &countries, &bookings, &hashes,

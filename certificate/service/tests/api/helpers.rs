@@ -20,6 +20,7 @@ pub struct TestApp {
     pub site: String,
     pub other_site: String,
     pub keys_dir: PathBuf,
+    pub settings: Settings,
 }
 
 impl Drop for TestApp {
@@ -70,6 +71,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     s.registers.value_sets_dir = value_sets_dir();
     change(&mut s);
     service_kit::telemetry::init_tracing(&s.telemetry);
+    let settings = s.clone();
     let app = Application::build(s).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -80,6 +82,7 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
         site: String::new(),
         other_site: String::new(),
         keys_dir,
+        settings,
     };
     t.site = t
         .token_for(json!({"role": "site", "subject": "lab-aarhus"}))
@@ -91,6 +94,16 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// Another instance of the service on the same database and keys: its address.
+    pub async fn another_instance(&self) -> String {
+        let mut s = self.settings.clone();
+        s.database.migrate = false;
+        let app = Application::build(s).await.expect("second instance builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     pub async fn token_for(&self, request: Value) -> String {
         let r = self
             .http

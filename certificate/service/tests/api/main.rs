@@ -2,8 +2,10 @@
 //! PostgreSQL database, development signing keys generated per test.
 
 mod bulk;
+mod domestic;
 mod helpers;
 mod passes;
 mod registers;
+mod secrets;
 mod verifier;
 mod verifier_page;

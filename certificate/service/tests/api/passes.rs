@@ -79,6 +79,33 @@ async fn a_vaccination_becomes_a_pass_that_verifies_against_the_served_trust_lis
         .await;
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
     assert!(r.text().await.unwrap().contains("<svg"));
+
+    // The printable pass, in Danish unless asked otherwise.
+    let uvci = pass["uvci"].as_str().unwrap();
+    for lang in ["", "?lang=en", "?lang=both"] {
+        let r = app
+            .get(
+                &format!("/v1/me/passes/vaccination/pass.pdf{lang}"),
+                Some(&citizen),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let pdf = r.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let has = |s: &str| pdf.windows(s.len()).any(|w| w == s.as_bytes());
+        assert!(has(uvci), "the UVCI is printed");
+        assert!(has("/MediaBox [0 0 595 842]"), "A4");
+        assert_eq!(has("(Date of birth)"), lang == "?lang=en");
+        assert!(!has("0101701234"), "no CPR on the page");
+    }
+    let r = app
+        .get("/v1/me/passes/vaccination/pass.pdf?lang=fr", Some(&citizen))
+        .await;
+    expect_problem(r, StatusCode::BAD_REQUEST).await;
+    let r = app.get("/v1/me/passes/test/pass.pdf", Some(&citizen)).await;
+    expect_problem(r, StatusCode::NOT_FOUND).await;
 }
 
 #[tokio::test]

@@ -113,3 +113,91 @@ fn walk_rules(dir: &std::path::Path) -> usize {
         })
         .sum()
 }
+
+#[tokio::test]
+async fn the_api_is_described_at_openapi_json_and_browsable_at_docs() {
+    let app = spawn_app().await;
+    let r = app.get("/openapi.json", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["info"]["title"], "Pass service");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/v1/register/tests", "post"),
+        ("/v1/register/vaccinations", "post"),
+        ("/v1/register/tests/bulk", "post"),
+        ("/v1/register/vaccinations/bulk", "post"),
+        ("/v1/register/tests/{record_id}", "delete"),
+        ("/v1/register/vaccinations/{record_id}", "delete"),
+        ("/v1/me/passes", "get"),
+        ("/v1/me/passes/{type}", "post"),
+        ("/v1/me/passes/{type}", "get"),
+        ("/v1/me/passes/{type}/qr.png", "get"),
+        ("/v1/me/passes/{type}/qr.svg", "get"),
+        ("/v1/me/passes/{type}/pass.pdf", "get"),
+        ("/v1/verifier/trust-list", "get"),
+        ("/v1/verifier/revocations", "get"),
+        ("/v1/verifier/rules", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "BulkReceipt",
+        "LineError",
+        "PassView",
+        "TestInput",
+        "Problem",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let r = app.get("/docs/", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("swagger"));
+}
+
+#[tokio::test]
+async fn a_revocation_by_one_instance_reaches_the_cached_list_of_another() {
+    let app = spawn_app().await;
+    app.add_citizen(CPR, "Anna", "Hansen").await;
+    let other = app.another_instance().await;
+    let list_at = |address: String| {
+        let http = app.http.clone();
+        async move {
+            let r = http
+                .get(format!("{address}/v1/verifier/revocations"))
+                .send()
+                .await
+                .unwrap();
+            let etag = r.headers()[ETAG].to_str().unwrap().to_owned();
+            (etag, r.json::<Value>().await.unwrap())
+        }
+    };
+    // Both instances have built and cached the empty list.
+    let (empty_etag, empty) = list_at(other.clone()).await;
+    assert_eq!(empty, json!({"kids": {}}));
+    assert_eq!(list_at(other.clone()).await.0, empty_etag);
+    assert_eq!(list_at(app.address.clone()).await.0, empty_etag);
+
+    app.post(
+        "/v1/register/vaccinations",
+        &app.site,
+        vaccination("v-1", CPR, 1),
+    )
+    .await;
+    let citizen = app.citizen(CPR).await;
+    app.post("/v1/me/passes/vaccination", &citizen, json!({}))
+        .await;
+    // Withdrawn through the first instance: the second one's list has the hashes.
+    let r = app.delete("/v1/register/vaccinations/v-1", &app.site).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (etag, doc) = list_at(other.clone()).await;
+    assert_ne!(etag, empty_etag);
+    let kinds = doc["kids"].as_object().unwrap().values().next().unwrap();
+    assert_eq!(kinds["UCI"].as_array().unwrap().len(), 1);
+    assert_eq!(list_at(app.address.clone()).await, (etag, doc));
+}
