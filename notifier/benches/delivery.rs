@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
                     'Søren', 'Ærøe', 'Blåbærvej 7', '5970', 'Ærøskøbing', 492, '1970-01-01',
                     CASE WHEN n % 50 < 3 THEN 'exempt' ELSE 'digital' END,
                     n % 10 = 0, CASE WHEN n % 7 = 0 THEN 'en' ELSE 'da' END
-               FROM generate_series(0, $1 - 1) AS n",
+               FROM generate_series(0, $1::bigint - 1) AS n",
             &[&letters],
         )
         .await?;
