@@ -108,6 +108,17 @@ pub enum RevocationListError {
     BadHash,
 }
 
+/// Why a revocation document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevocationDocumentError {
+    /// A hash that is not a string.
+    #[error("{0}: hashes must be strings")]
+    NotText(&'static str),
+    /// A hash that is not 16 bytes in hex or base64.
+    #[error("{0}: a hash is not 16 bytes in hex or base64")]
+    BadHash(&'static str),
+}
+
 impl RevocationList {
     /// An empty list.
     #[must_use]
@@ -165,6 +176,36 @@ impl RevocationList {
         self.signature
             .contains(&h.signature)
             .then_some(HashType::Signature)
+    }
+
+    /// Reads a revocation document: the pass service's `{"kids": {kid: {"UCI": [...],
+    /// "COUNTRYCODEUCI": [...], "SIGNATURE": [...]}}}`, or one such group on its own.
+    /// Hashes are 16 bytes in base64 or hex.
+    pub fn from_document(doc: &serde_json::Value) -> Result<Self, RevocationDocumentError> {
+        let mut list = Self::new();
+        let groups: Vec<&serde_json::Value> = match doc.get("kids").and_then(|k| k.as_object()) {
+            Some(kids) => kids.values().collect(),
+            None => vec![doc],
+        };
+        for group in groups {
+            for (key, kind) in [
+                ("UCI", HashType::Uci),
+                ("COUNTRYCODEUCI", HashType::CountryCodeUci),
+                ("SIGNATURE", HashType::Signature),
+            ] {
+                for h in group
+                    .get(key)
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    let text = h.as_str().ok_or(RevocationDocumentError::NotText(key))?;
+                    list.add_text(kind, text)
+                        .map_err(|_| RevocationDocumentError::BadHash(key))?;
+                }
+            }
+        }
+        Ok(list)
     }
 
     /// True when no hash is listed.

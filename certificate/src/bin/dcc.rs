@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use certificate::issue::{Claims, Issuer};
 use certificate::payload::Hcert;
 use certificate::qr::{self, RenderOptions};
-use certificate::revocation::{HashType, RevocationList};
+use certificate::revocation::RevocationList;
 use certificate::sign::{self, Es256Signer};
 use certificate::trust::{KeyId, TrustList};
 use certificate::verify::{NotRun, Report, Step, Verifier};
@@ -360,32 +360,7 @@ fn load_rules(paths: &[PathBuf]) -> Result<Vec<certlogic::rules::Rule>> {
 
 fn load_revocation(path: &Path) -> Result<RevocationList> {
     let doc: serde_json::Value = serde_json::from_slice(&fs::read_file(path)?)?;
-    let mut list = RevocationList::new();
-    // The pass service's document groups the hashes per kid.
-    let groups: Vec<&serde_json::Value> = match doc.get("kids").and_then(|k| k.as_object()) {
-        Some(kids) => kids.values().collect(),
-        None => vec![&doc],
-    };
-    for group in groups {
-        for (key, kind) in [
-            ("UCI", HashType::Uci),
-            ("COUNTRYCODEUCI", HashType::CountryCodeUci),
-            ("SIGNATURE", HashType::Signature),
-        ] {
-            for h in group
-                .get(key)
-                .and_then(|v| v.as_array())
-                .into_iter()
-                .flatten()
-            {
-                let text = h
-                    .as_str()
-                    .ok_or_else(|| anyhow!("{key}: hashes must be strings"))?;
-                list.add_text(kind, text)?;
-            }
-        }
-    }
-    Ok(list)
+    Ok(RevocationList::from_document(&doc)?)
 }
 
 fn hc1_from_input(input: &str) -> Result<String> {

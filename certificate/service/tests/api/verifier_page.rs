@@ -967,3 +967,112 @@ async fn chromium_scans_passes_from_a_fake_camera_and_shows_the_verdict() {
     }
     assert_eq!(results["errors"], json!([]), "page errors");
 }
+
+/// What a venue's page downloads, read as the Rust verifier takes it.
+async fn downloaded(
+    app: &TestApp,
+) -> (
+    Value,
+    Value,
+    TrustList,
+    certificate::revocation::RevocationList,
+) {
+    let trust_doc: Value = app
+        .get("/v1/verifier/trust-list", None)
+        .await
+        .json()
+        .await
+        .expect("trust list");
+    let revocations: Value = app
+        .get("/v1/verifier/revocations", None)
+        .await
+        .json()
+        .await
+        .expect("revocations");
+    let mut trust = TrustList::new();
+    trust
+        .load(&serde_json::to_vec(&trust_doc).expect("json"))
+        .expect("the served trust list loads");
+    let list = certificate::revocation::RevocationList::from_document(&revocations)
+        .expect("the served revocation list reads");
+    (trust_doc, revocations, trust, list)
+}
+
+/// The bar, on one and the same pass through the real service: a site reports a
+/// vaccination, the citizen fetches an EU pass and a domestic pass, and both the Rust
+/// verifier (`dcc verify`) and the page's verifier say valid with what the service
+/// serves; the record is entered in error, and both reject the same passes as revoked.
+#[tokio::test]
+async fn one_pass_valid_then_revoked_for_dcc_verify_and_the_page_alike() {
+    let app = spawn_app().await;
+    app.add_citizen(CPR, "Søren", "Ærø").await;
+    // Long enough ago for the domestic rules to accept the completed series.
+    let mut record = vaccination("v-1", CPR, 2);
+    record["date"] = json!(days_ago(30));
+    let r = app
+        .post("/v1/register/vaccinations", &app.site, record)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let citizen = app.citizen(CPR).await;
+    let (eu, _) = issued_pass(&app, &citizen, "vaccination").await;
+    let r = app
+        .post("/v1/me/passes/domestic?level=2", &citizen, json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED, "domestic pass");
+    let dk: String = r.json::<Value>().await.expect("json")["hc1"]
+        .as_str()
+        .expect("domestic text")
+        .to_owned();
+    assert!(dk.starts_with("DK1:"));
+
+    let check = |trust: &TrustList, list: &certificate::revocation::RevocationList| {
+        let report = Verifier::new(trust, "DK")
+            .with_revocation(list)
+            .verify(&eu, Utc::now());
+        let domestic = certificate::domestic::DomesticVerifier::new(trust)
+            .with_revocation(list)
+            .verify(&dk, Utc::now());
+        (report, domestic)
+    };
+    let page = |trust_doc: &Value, revocations: &Value| {
+        let cases: Vec<Case> = [("eu", &eu), ("dk", &dk)]
+            .into_iter()
+            .map(|(id, text)| Case {
+                id: id.into(),
+                text: text.clone(),
+                trust: trust_doc.clone(),
+                revocations: revocations.clone(),
+                clock: Utc::now(),
+                expected: Value::Null,
+            })
+            .collect();
+        run_js(&cases, &json!([]), "one-pass")
+    };
+
+    let (trust_doc, revocations, trust, list) = downloaded(&app).await;
+    let (report, domestic) = check(&trust, &list);
+    assert!(report.is_valid(), "dcc verify: {report:?}");
+    assert!(domestic.is_ok(), "domestic: {domestic:?}");
+    let js = page(&trust_doc, &revocations);
+    assert_eq!(js[0]["valid"], true, "page, EU pass: {}", js[0]);
+    assert_eq!(js[1]["valid"], true, "page, domestic pass: {}", js[1]);
+
+    let r = app.delete("/v1/register/vaccinations/v-1", &app.site).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (trust_doc, revocations, trust, list) = downloaded(&app).await;
+    let (report, domestic) = check(&trust, &list);
+    assert!(!report.is_valid());
+    assert!(report.revocation.failed(), "revoked: {report:?}");
+    assert!(
+        matches!(domestic, Err(certificate::domestic::DomesticError::Revoked)),
+        "{domestic:?}"
+    );
+    let js = page(&trust_doc, &revocations);
+    assert_eq!(js[0]["valid"], false);
+    assert_eq!(
+        js[0]["steps"]["revocation"]["status"], "failed",
+        "{}",
+        js[0]
+    );
+    assert_eq!(js[1]["valid"], false, "{}", js[1]);
+}
