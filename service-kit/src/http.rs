@@ -166,6 +166,26 @@ pub fn configure_operations(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics_endpoint));
 }
 
+/// The OpenAPI security scheme every service uses: an OIDC bearer JWT
+/// (`modifiers(&BearerAuth)` in a `#[derive(OpenApi)]`).
+pub struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
 /// JSON body errors as problem+json (malformed JSON, wrong types, too large).
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()

@@ -9,8 +9,8 @@ pub mod waitroom;
 
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use service_kit::http::BearerAuth;
+use utoipa::OpenApi;
 
 use crate::error::BookingError;
 
@@ -76,23 +76,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ),
     )
     .route("/waiting-room/{room}", web::get().to(waitroom::page));
-}
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
 }
 
 #[derive(OpenApi)]
