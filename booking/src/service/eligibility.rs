@@ -197,23 +197,25 @@ impl Service {
         let started = std::time::Instant::now();
         let now = self.clock.now();
         let parts = self.settings().wave_open_parts.clamp(1, 64);
-        let interrupted = waves::invited_by(&*tx, wave.id).await? > 0;
+        // Counted under the wave's lock: what an interrupted earlier attempt committed.
+        let earlier = waves::invited_by(&*tx, wave.id).await?;
         let opened = futures::future::try_join_all(
             (0..parts)
                 .filter_map(|i| waves::Part::new(i, parts))
                 .map(|part| self.open_part(&wave, &cond, part, now)),
         )
         .await?;
-        let invited = waves::mark_opened(&tx, &wave, now).await?;
+        let invited_now: usize = opened.iter().sum();
+        let invited = earlier + invited_now as i64;
+        waves::mark_opened(&tx, &wave, now, invited).await?;
         tx.commit().await?;
-        if interrupted {
+        if earlier > 0 {
             // An earlier attempt committed parts but may have died before their gate
             // was written (and its process may never restart to reload it).
             let all = waves::wave_invitations(&**self.client().await?, wave.id).await?;
             self.gate(&all, wave.campaign_id).await?;
         }
-        metrics::counter!("booking_invitations_total")
-            .increment(opened.iter().sum::<usize>() as u64);
+        metrics::counter!("booking_invitations_total").increment(invited_now as u64);
         tracing::info!(
             wave = wave.id,
             invited,
@@ -243,13 +245,16 @@ impl Service {
 
     /// Lets these citizens hold slots of the campaign (Redis, by pseudonym).
     async fn gate(&self, cprs: &[String], campaign: i64) -> Result<()> {
-        let entries: Vec<(String, i64)> = cprs
-            .iter()
+        self.hot.invite(&self.gate_entries(cprs, campaign)).await?;
+        Ok(())
+    }
+
+    /// The Redis gate's entries for these citizens: (pseudonym, campaign).
+    fn gate_entries(&self, cprs: &[String], campaign: i64) -> Vec<(String, i64)> {
+        cprs.iter()
             .filter_map(|c| identity::Cpr::parse(c).ok())
             .map(|c| (self.pseudonym(&c).as_str().to_owned(), campaign))
-            .collect();
-        self.hot.invite(&entries).await?;
-        Ok(())
+            .collect()
     }
 
     /// Opens every wave whose time has come (run on a timer; safe on many instances).
@@ -273,12 +278,9 @@ impl Service {
         let wave = waves::lock_wave(&tx, id).await?;
         let invited = waves::close(&tx, id, self.clock.now()).await?;
         tx.commit().await?;
-        let entries: Vec<(String, i64)> = invited
-            .iter()
-            .filter_map(|c| identity::Cpr::parse(c).ok())
-            .map(|c| (self.pseudonym(&c).as_str().to_owned(), wave.campaign_id))
-            .collect();
-        self.hot.uninvite(&entries).await?;
+        self.hot
+            .uninvite(&self.gate_entries(&invited, wave.campaign_id))
+            .await?;
         waves::wave(&**client, id).await
     }
 

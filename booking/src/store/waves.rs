@@ -332,14 +332,14 @@ pub async fn mark_opened(
     tx: &tokio_postgres::Transaction<'_>,
     wave: &Wave,
     now: DateTime<Utc>,
-) -> Result<i64> {
-    let invited = invited_by(tx, wave.id).await?;
+    invited: i64,
+) -> Result<()> {
     tx.execute(
         "UPDATE waves SET opened_at = $2, invited = $3 WHERE id = $1",
         &[&wave.id, &now, &(invited as i32)],
     )
     .await?;
-    Ok(invited)
+    Ok(())
 }
 
 /// Closes a wave; returns the CPR numbers whose invitation it withdraws (those who

@@ -104,6 +104,25 @@ async fn cohort_preview_counts_the_criteria() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
+/// The wave's detail once the due-wave timer has opened it (the clock was moved past
+/// its opening time).
+async fn opened_wave(app: &TestApp, wave_id: i64) -> Value {
+    let mut detail = Value::Null;
+    for _ in 0..100 {
+        detail = app
+            .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if detail["wave"]["opened_at"].is_string() {
+            return detail;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("wave {wave_id} did not open: {detail}");
+}
+
 async fn invitation_setup(app: &TestApp) -> (i64, i64) {
     import(app, &PEOPLE).await;
     app.create_campaign("covid-dose-1", "invitation").await;
@@ -262,19 +281,7 @@ async fn a_scheduled_wave_opens_on_time() {
     );
 
     app.clock.advance(chrono::Duration::minutes(61));
-    let mut detail = Value::Null;
-    for _ in 0..100 {
-        detail = app
-            .get(&format!("/v1/waves/{}", wave["id"]), Some(&app.authority))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if detail["wave"]["opened_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let detail = opened_wave(&app, wave["id"].as_i64().unwrap()).await;
     assert_eq!(detail["wave"]["invited"], 2);
     assert_eq!(app.hold(&invited, slot).await.status(), StatusCode::CREATED);
 }
@@ -373,19 +380,7 @@ async fn a_cohort_by_prior_dose_counts_the_latest_dose_on_the_opening_day() {
         .unwrap();
     app.clock
         .advance(chrono::Duration::days(10) + chrono::Duration::minutes(1));
-    let mut detail = Value::Null;
-    for _ in 0..100 {
-        detail = app
-            .get(&format!("/v1/waves/{}", wave["id"]), Some(&app.authority))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if detail["wave"]["opened_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let detail = opened_wave(&app, wave["id"].as_i64().unwrap()).await;
     assert_eq!(detail["wave"]["invited"], 2);
     let invited: Vec<String> = app
         .pg()
@@ -457,19 +452,7 @@ async fn an_opening_interrupted_after_one_part_completes_exactly_once() {
 
     // The timer opens it: the rest are invited, nobody twice, one letter each.
     app.clock.advance(chrono::Duration::minutes(61));
-    let mut detail = Value::Null;
-    for _ in 0..100 {
-        detail = app
-            .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
-            .await
-            .json()
-            .await
-            .unwrap();
-        if detail["wave"]["opened_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let detail = opened_wave(&app, wave_id).await;
     assert_eq!(detail["wave"]["invited"], PEOPLE.len());
     let letters = pg
         .query(
