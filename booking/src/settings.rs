@@ -35,6 +35,13 @@ pub struct BookingSettings {
     /// Opening a wave splits its cohort into this many parts, each inserted by its own
     /// transaction on its own connection at once (1-64; keep it below the pool size).
     pub wave_open_parts: u8,
+    /// How long an instance answers availability of a site-day from memory (0: never).
+    /// Other instances' holds show up this much later; the hold itself is always exact.
+    pub availability_cache_ms: u32,
+    /// Confirmations that arrive together share one transaction: at most this many.
+    pub confirm_batch: u16,
+    /// How many confirm transactions run at once (keep it below the pool size).
+    pub confirm_transactions: u8,
 }
 
 impl Default for BookingSettings {
@@ -47,6 +54,9 @@ impl Default for BookingSettings {
             pseudonym_secret: "dev-only-pseudonym-secret-change-me".into(),
             idempotency_seconds: 86_400,
             wave_open_parts: 4,
+            availability_cache_ms: 1000,
+            confirm_batch: 64,
+            confirm_transactions: 4,
         }
     }
 }

@@ -83,6 +83,7 @@ impl Service {
         tx.commit().await?;
         let states: Vec<_> = created.iter().map(|s| s.state).collect();
         self.hot.apply_many(&states).await?;
+        self.days.clear();
         self.catalog.refresh().await?;
         Ok(SlotsCreated {
             created: created.len(),
@@ -124,6 +125,7 @@ impl Service {
         let row = slots::set_capacity(&tx, id, capacity).await?;
         tx.commit().await?;
         self.hot.apply(&row.state, None).await?;
+        self.days.clear();
         self.slot_detail(id).await
     }
 
@@ -134,6 +136,7 @@ impl Service {
         let row = slots::close(&tx, id).await?;
         tx.commit().await?;
         self.hot.apply(&row.state, None).await?;
+        self.days.clear();
         self.slot_detail(id).await
     }
 
@@ -148,6 +151,7 @@ impl Service {
         tx.commit().await?;
         let states: Vec<_> = closed.iter().map(|s| s.state).collect();
         self.hot.apply_many(&states).await?;
+        self.days.clear();
         self.catalog.refresh().await?;
         Ok(closed.len())
     }

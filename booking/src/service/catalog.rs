@@ -283,12 +283,24 @@ impl Service {
             ),
             None => None,
         };
-        let ids = self.hot.day_slots(site, date).await?;
         let now_ms = self.clock.now_ms();
-        let views = self.hot.views(&ids, now_ms).await?;
+        let views = match self.days.get(site, date, now_ms) {
+            Some(views) => views,
+            None => {
+                let ids = self.hot.day_slots(site, date).await?;
+                let views: Vec<_> = self
+                    .hot
+                    .views(&ids, now_ms)
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                self.days.put(site, date, now_ms, views.clone());
+                std::sync::Arc::new(views)
+            }
+        };
         let slots = views
-            .into_iter()
-            .flatten()
+            .iter()
             .filter(|v| only.is_none_or(|c| c == v.campaign))
             .map(|v| SlotAvailability {
                 id: v.slot.0,

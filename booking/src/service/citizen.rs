@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{Acting, Service};
+use super::{booking_letter, record_helper, Acting, Service};
 use crate::domain::{BookingId, HoldId, SlotId};
 use crate::error::{BookingError, Result};
 use crate::hot::{HoldOutcome, HoldRecord};
@@ -40,6 +40,7 @@ impl Service {
             self.hot.apply(&row.state, None).await?;
             outcome = self.hot.hold(&hold, owner.as_str(), now, expires).await?;
         }
+        self.days.forget_slot(slot);
         let result = match outcome {
             HoldOutcome::Held { left, campaign } => {
                 let previous = self
@@ -48,6 +49,7 @@ impl Service {
                     .await?;
                 if let Some(previous) = previous {
                     self.hot.release(&previous, owner.as_str()).await?;
+                    self.days.forget_slot(previous.slot());
                 }
                 Ok(HoldReceipt {
                     hold_id: hold,
@@ -73,6 +75,7 @@ impl Service {
             Some(r) if r.owner != owner.as_str() => Err(BookingError::HoldNotYours),
             Some(_) => {
                 self.hot.release(hold, owner.as_str()).await?;
+                self.days.forget_slot(hold.slot());
                 Ok(())
             }
             None => Err(BookingError::HoldExpired),
@@ -82,7 +85,7 @@ impl Service {
     /// Checks that `hold` is live and the caller's. A hold that was confirmed already
     /// is refused with `HoldAlreadyConfirmed` (a retry with the same Idempotency-Key
     /// gets the first answer instead, from the idempotency store).
-    async fn check_hold(&self, who: &Acting, hold: &HoldId) -> Result<()> {
+    pub(super) async fn check_hold(&self, who: &Acting, hold: &HoldId) -> Result<()> {
         let owner = self.pseudonym(&who.cpr);
         match self.hot.hold_record(hold).await? {
             Some(HoldRecord { owner: o, .. }) if o != owner.as_str() => {
@@ -101,86 +104,14 @@ impl Service {
         }
     }
 
-    /// Turns a live hold into a booking: one PostgreSQL transaction that takes the place
-    /// (guarded: never past capacity), inserts the booking (unique: one active per
-    /// campaign) and queues the confirmation letter.
-    pub async fn confirm(&self, who: &Acting, hold: &HoldId) -> Result<BookingView> {
-        self.check_hold(who, hold).await?;
-        let now = self.clock.now();
-        let id = BookingId::new();
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let slot = slots::take_place(&tx, hold.slot(), now).await;
-        let slot = match slot {
-            Ok(s) => s,
-            Err(e) => {
-                metrics::counter!("booking_confirms_total", "result" => "conflict").increment(1);
-                return Err(e);
-            }
-        };
-        let hold_text = hold.to_string();
-        let inserted = bookings::insert(
-            &tx,
-            &NewBooking {
-                id,
-                slot: slot.state.slot,
-                campaign: slot.state.campaign,
-                cpr: who.cpr.as_str(),
-                hold_id: &hold_text,
-                booked_by: who.helper.as_deref(),
-                now,
-            },
-        )
-        .await?;
-        match inserted {
-            Ok(()) => {}
-            Err(InsertConflict::AlreadyBooked) => {
-                metrics::counter!("booking_confirms_total", "result" => "already_booked")
-                    .increment(1);
-                return Err(BookingError::AlreadyBooked);
-            }
-            // A concurrent confirm of this hold won.
-            Err(InsertConflict::HoldUsed) => return Err(BookingError::HoldAlreadyConfirmed),
-        }
-        let letter = json!({
-            "booking_id": id,
-            "slot_id": slot.state.slot,
-            "site_id": slot.state.site,
-            "campaign_id": slot.state.campaign,
-            "starts_at": slot.starts_at,
-            "ends_at": slot.ends_at,
-        });
-        store::enqueue_letter(&tx, "booking_confirmed", who.cpr.as_str(), &letter).await?;
-        if let Some(helper) = &who.helper {
-            store::audit(
-                &tx,
-                who.cpr.as_str(),
-                "helper",
-                helper,
-                "booking.create",
-                &letter,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        self.crash_point_after_commit();
-        metrics::counter!("booking_confirms_total", "result" => "ok").increment(1);
-
-        self.mirror_after_commit(&slot.state, Some(hold)).await;
-        let owner = self.pseudonym(&who.cpr);
-        if let Err(e) = self
-            .hot
-            .clear_citizen_hold(owner.as_str(), slot.state.campaign, hold)
-            .await
-        {
-            tracing::warn!(error = %e, "could not clear the citizen's hold pointer");
-        }
-        bookings::view(&**client, id).await
-    }
-
     /// Tells Redis about a committed change. A failure here loses nothing: the booking is
     /// in PostgreSQL and the reconciler brings Redis up to date.
-    async fn mirror_after_commit(&self, state: &crate::hot::SlotState, consumed: Option<&HoldId>) {
+    pub(super) async fn mirror_after_commit(
+        &self,
+        state: &crate::hot::SlotState,
+        consumed: Option<&HoldId>,
+    ) {
+        self.days.forget_slot(state.slot);
         if let Err(e) = self.hot.apply(state, consumed).await {
             tracing::warn!(error = %e, slot = %state.slot, "redis mirror update failed; reconciler will repair");
         }
@@ -212,25 +143,9 @@ impl Service {
         }
         bookings::set_status(&tx, id, "cancelled", None).await?;
         let slot = slots::return_place(&tx, booking.slot).await?;
-        let letter = json!({
-            "booking_id": id,
-            "slot_id": slot.state.slot,
-            "site_id": slot.state.site,
-            "campaign_id": slot.state.campaign,
-            "starts_at": slot.starts_at,
-        });
+        let letter = booking_letter(id, &slot);
         store::enqueue_letter(&tx, "booking_cancelled", who.cpr.as_str(), &letter).await?;
-        if let Some(helper) = &who.helper {
-            store::audit(
-                &tx,
-                who.cpr.as_str(),
-                "helper",
-                helper,
-                "booking.cancel",
-                &letter,
-            )
-            .await?;
-        }
+        record_helper(&tx, who, "booking.cancel", &letter).await?;
         tx.commit().await?;
         metrics::counter!("booking_cancels_total").increment(1);
         self.mirror_after_commit(&slot.state, None).await;
@@ -300,28 +215,11 @@ impl Service {
             Err(InsertConflict::HoldUsed) => return Err(BookingError::HoldAlreadyConfirmed),
         }
         bookings::set_status(&tx, id, "moved", Some(new_id)).await?;
-        let letter = json!({
-            "booking_id": new_id,
-            "previous_booking_id": id,
-            "slot_id": taken.state.slot,
-            "site_id": taken.state.site,
-            "campaign_id": taken.state.campaign,
-            "starts_at": taken.starts_at,
-            "ends_at": taken.ends_at,
-            "previous_starts_at": returned.starts_at,
-        });
+        let mut letter = booking_letter(new_id, &taken);
+        letter["previous_booking_id"] = json!(id);
+        letter["previous_starts_at"] = json!(returned.starts_at);
         store::enqueue_letter(&tx, "booking_moved", who.cpr.as_str(), &letter).await?;
-        if let Some(helper) = &who.helper {
-            store::audit(
-                &tx,
-                who.cpr.as_str(),
-                "helper",
-                helper,
-                "booking.move",
-                &letter,
-            )
-            .await?;
-        }
+        record_helper(&tx, who, "booking.move", &letter).await?;
         tx.commit().await?;
         self.crash_point_after_commit();
         metrics::counter!("booking_moves_total").increment(1);

@@ -63,6 +63,7 @@ impl Service {
                     .await?;
                 if let Some(previous) = previous {
                     self.hot.release(&previous, owner.as_str()).await?;
+                    self.days.forget_slot(previous.slot());
                 }
                 Ok(HoldExtension {
                     hold_id: hold.clone(),

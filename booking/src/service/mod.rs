@@ -6,6 +6,8 @@
 pub mod authority;
 pub mod catalog;
 pub mod citizen;
+mod confirm;
+pub mod daycache;
 pub mod eligibility;
 pub mod holds;
 pub mod uptake;
@@ -15,10 +17,12 @@ use identity::{Cpr, Pseudonym, Pseudonymizer};
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::domain::BookingId;
 use crate::error::Result;
 use crate::hot::HotStore;
 use crate::settings::{BookingSettings, FaultSettings};
 use catalog::Catalog;
+use daycache::DayCache;
 
 /// Everything an operation needs; cheap to clone (all shared).
 #[derive(Clone)]
@@ -27,6 +31,8 @@ pub struct Service {
     pub hot: HotStore,
     pub clock: Clock,
     pub catalog: Catalog,
+    pub days: DayCache,
+    confirmer: confirm::Confirmer,
     pseudonyms: Arc<Pseudonymizer>,
     settings: Arc<BookingSettings>,
     faults: Arc<FaultSettings>,
@@ -48,6 +54,34 @@ impl From<identity::CitizenAccess> for Acting {
     }
 }
 
+/// What a letter about a booking says of it (the notifier renders it).
+fn booking_letter(id: BookingId, slot: &crate::store::slots::SlotRow) -> serde_json::Value {
+    serde_json::json!({
+        "booking_id": id,
+        "slot_id": slot.state.slot,
+        "site_id": slot.state.site,
+        "campaign_id": slot.state.campaign,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+    })
+}
+
+/// Records a helper's action on a citizen's data, for the citizen to see; nothing when
+/// citizens act for themselves.
+async fn record_helper(
+    tx: &tokio_postgres::Transaction<'_>,
+    who: &Acting,
+    action: &str,
+    detail: &serde_json::Value,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    match &who.helper {
+        Some(helper) => {
+            crate::store::audit(tx, who.cpr.as_str(), "helper", helper, action, detail).await
+        }
+        None => Ok(()),
+    }
+}
+
 impl Service {
     pub fn new(
         pg: Pool,
@@ -59,6 +93,10 @@ impl Service {
         Self {
             pseudonyms: Arc::new(Pseudonymizer::new(settings.pseudonym_secret.as_bytes())),
             catalog: Catalog::new(pg.clone(), clock.clone()),
+            confirmer: confirm::Confirmer::default(),
+            days: DayCache::new(std::time::Duration::from_millis(u64::from(
+                settings.availability_cache_ms,
+            ))),
             pg,
             hot,
             clock,

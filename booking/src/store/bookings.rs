@@ -135,6 +135,55 @@ pub async fn insert(
     }
 }
 
+/// Inserts many bookings in one statement. Rows that would break a unique rule (a
+/// second active booking in a campaign, a hold confirmed twice) are skipped; the ids of
+/// the rows inserted are returned. Rows go in (campaign, CPR, hold) order, the same in
+/// every batch, so two batches waiting on each other's rows cannot deadlock.
+pub async fn insert_many(
+    tx: &tokio_postgres::Transaction<'_>,
+    rows: &[NewBooking<'_>],
+) -> Result<Vec<BookingId>> {
+    let mut order: Vec<&NewBooking<'_>> = rows.iter().collect();
+    order.sort_by(|a, b| (a.campaign, a.cpr, a.hold_id).cmp(&(b.campaign, b.cpr, b.hold_id)));
+    let ids: Vec<uuid::Uuid> = order.iter().map(|b| b.id.0).collect();
+    let slots: Vec<i64> = order.iter().map(|b| b.slot.0).collect();
+    let campaigns: Vec<i64> = order.iter().map(|b| b.campaign.0).collect();
+    let cprs: Vec<&str> = order.iter().map(|b| b.cpr).collect();
+    let holds: Vec<&str> = order.iter().map(|b| b.hold_id).collect();
+    let by: Vec<Option<&str>> = order.iter().map(|b| b.booked_by).collect();
+    let nows: Vec<DateTime<Utc>> = order.iter().map(|b| b.now).collect();
+    let inserted = tx
+        .query(
+            "INSERT INTO bookings (id, slot_id, campaign_id, cpr, hold_id, status, booked_by,
+                                   created_at, updated_at)
+             SELECT id, slot_id, campaign_id, cpr, hold_id, 'active', booked_by, at, at
+             FROM unnest($1::uuid[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[],
+                         $7::timestamptz[])
+                  WITH ORDINALITY AS t(id, slot_id, campaign_id, cpr, hold_id, booked_by, at, n)
+             ORDER BY n
+             ON CONFLICT DO NOTHING
+             RETURNING id",
+            &[&ids, &slots, &campaigns, &cprs, &holds, &by, &nows],
+        )
+        .await?;
+    Ok(inserted.iter().map(|r| BookingId(r.get(0))).collect())
+}
+
+/// Which of these holds were confirmed already.
+pub async fn confirmed_holds(
+    c: &impl GenericClient,
+    holds: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    Ok(c.query(
+        "SELECT hold_id FROM bookings WHERE hold_id = ANY($1)",
+        &[&holds],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect())
+}
+
 pub async fn by_hold(c: &impl GenericClient, hold_id: &str) -> Result<Option<BookingRow>> {
     let sql = format!("SELECT {COLS} FROM bookings WHERE hold_id = $1");
     Ok(c.query_opt(&sql, &[&hold_id]).await?.as_ref().map(from_row))

@@ -48,6 +48,28 @@ pub async fn enqueue_letter(
     Ok(())
 }
 
+/// Queues one letter of a kind to each (CPR, payload), in one statement.
+pub async fn enqueue_letters(
+    tx: &tokio_postgres::Transaction<'_>,
+    kind: &str,
+    letters: &[(&str, serde_json::Value)],
+) -> Result<(), tokio_postgres::Error> {
+    if letters.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<uuid::Uuid> = letters.iter().map(|_| uuid::Uuid::now_v7()).collect();
+    let cprs: Vec<&str> = letters.iter().map(|l| l.0).collect();
+    let payloads: Vec<&serde_json::Value> = letters.iter().map(|l| &l.1).collect();
+    tx.execute(
+        "INSERT INTO outbox (id, kind, cpr, payload)
+         SELECT id, $2, cpr, payload FROM unnest($1::uuid[], $3::text[], $4::jsonb[])
+              AS t(id, cpr, payload)",
+        &[&ids, &kind, &cprs, &payloads],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records that someone other than the citizen acted on the citizen's data.
 pub async fn audit(
     tx: &tokio_postgres::Transaction<'_>,

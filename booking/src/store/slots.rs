@@ -93,6 +93,45 @@ pub async fn take_place(
     }
 }
 
+/// Locks the given slots, in id order so that concurrent batches never deadlock.
+pub async fn lock_many(
+    tx: &tokio_postgres::Transaction<'_>,
+    ids: &[SlotId],
+) -> Result<Vec<SlotRow>> {
+    let mut ids: Vec<i64> = ids.iter().map(|s| s.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let sql = format!("SELECT {COLS} FROM slots WHERE id = ANY($1) ORDER BY id FOR UPDATE");
+    Ok(tx
+        .query(&sql, &[&ids])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect())
+}
+
+/// Takes `n` places in each slot (already locked and checked by the caller); the
+/// CHECK on the table still refuses anything past capacity.
+pub async fn take_places(
+    tx: &tokio_postgres::Transaction<'_>,
+    taken: &[(SlotId, i32)],
+) -> Result<Vec<SlotRow>> {
+    let ids: Vec<i64> = taken.iter().map(|t| t.0 .0).collect();
+    let ns: Vec<i32> = taken.iter().map(|t| t.1).collect();
+    let sql = format!(
+        "UPDATE slots SET booked = booked + d.n, version = version + 1
+         FROM unnest($1::int8[], $2::int4[]) AS d(sid, n)
+         WHERE slots.id = d.sid
+         RETURNING {COLS}"
+    );
+    Ok(tx
+        .query(&sql, &[&ids, &ns])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect())
+}
+
 /// Gives one place back (a cancel or the old side of a move).
 pub async fn return_place(tx: &tokio_postgres::Transaction<'_>, id: SlotId) -> Result<SlotRow> {
     let sql = format!(

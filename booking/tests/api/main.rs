@@ -1,6 +1,7 @@
 //! Black-box tests of the booking service against real PostgreSQL and Redis.
 
 mod authority;
+mod batches;
 mod crash;
 mod eligibility;
 mod flow;
