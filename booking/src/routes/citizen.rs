@@ -61,10 +61,12 @@ pub async fn site_slots(
     path: web::Path<i64>,
     q: web::Query<DayQuery>,
 ) -> Reply {
-    let day = svc
-        .site_day(SiteId(path.into_inner()), q.date, q.campaign.as_deref())
+    let body = svc
+        .site_day_json(SiteId(path.into_inner()), q.date, q.campaign.as_deref())
         .await?;
-    Ok(HttpResponse::Ok().json(day))
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]

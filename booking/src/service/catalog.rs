@@ -261,6 +261,33 @@ impl Service {
         Ok(SitePage { total, sites })
     }
 
+    /// [`Service::site_day`] as its JSON answer, kept with the cached day.
+    pub async fn site_day_json(
+        &self,
+        site: SiteId,
+        date: NaiveDate,
+        campaign: Option<&str>,
+    ) -> Result<bytes::Bytes> {
+        let snap = self.catalog.snapshot();
+        let filter = match campaign {
+            Some(code) => Some(
+                snap.campaign_by_code(code)
+                    .ok_or_else(|| BookingError::UnknownCampaign(code.to_owned()))?
+                    .id,
+            ),
+            None => None,
+        };
+        if let Some(body) = self.days.body(site, date, filter, self.clock.now_ms()) {
+            return Ok(body);
+        }
+        let day = self.site_day(site, date, campaign).await?;
+        let body = bytes::Bytes::from(
+            serde_json::to_vec(&day).map_err(|e| BookingError::Internal(e.into()))?,
+        );
+        self.days.put_body(site, date, filter, body.clone());
+        Ok(body)
+    }
+
     /// A site's slots on a local date with live remaining places, from Redis only.
     pub async fn site_day(
         &self,

@@ -8,12 +8,13 @@
 //! hold script in Redis stays the only judge of whether a place is free, so a stale read
 //! can show a place that is gone, never take one that is not there.
 
+use bytes::Bytes;
 use chrono::NaiveDate;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use crate::domain::{SiteId, SlotId};
+use crate::domain::{CampaignId, SiteId, SlotId};
 use crate::hot::SlotView;
 
 type DayKey = (SiteId, NaiveDate);
@@ -25,6 +26,15 @@ struct Day {
     /// The service clock when the read began (tests move that clock).
     fetched_ms: i64,
     views: Arc<Vec<SlotView>>,
+    /// The JSON answers made from `views`, by campaign filter: turning slots into JSON
+    /// (dates above all) costs more than everything else in a read.
+    bodies: Mutex<HashMap<Option<CampaignId>, Bytes>>,
+}
+
+impl Day {
+    fn fresh(&self, ttl: Duration, now_ms: i64) -> bool {
+        u128::try_from(now_ms - self.fetched_ms).is_ok_and(|age| age < ttl.as_millis())
+    }
 }
 
 #[derive(Default)]
@@ -64,8 +74,41 @@ impl DayCache {
         }
         let inner = self.read();
         let day = inner.days.get(&(site, date))?;
-        let age = u128::try_from(now_ms - day.fetched_ms).ok()?;
-        (age < self.ttl.as_millis()).then(|| day.views.clone())
+        day.fresh(self.ttl, now_ms).then(|| day.views.clone())
+    }
+
+    /// The JSON answer for the day and campaign filter, if made from a fresh read.
+    pub fn body(
+        &self,
+        site: SiteId,
+        date: NaiveDate,
+        campaign: Option<CampaignId>,
+        now_ms: i64,
+    ) -> Option<Bytes> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let inner = self.read();
+        let day = inner
+            .days
+            .get(&(site, date))
+            .filter(|d| d.fresh(self.ttl, now_ms))?;
+        let bodies = day.bodies.lock().unwrap_or_else(|p| p.into_inner());
+        bodies.get(&campaign).cloned()
+    }
+
+    /// Keeps the JSON answer made from the day's cached read.
+    pub fn put_body(
+        &self,
+        site: SiteId,
+        date: NaiveDate,
+        campaign: Option<CampaignId>,
+        body: Bytes,
+    ) {
+        if let Some(day) = self.read().days.get(&(site, date)) {
+            let mut bodies = day.bodies.lock().unwrap_or_else(|p| p.into_inner());
+            bodies.insert(campaign, body);
+        }
     }
 
     /// Keeps a fresh read of a day. A change that lands while the read is in flight
@@ -87,6 +130,7 @@ impl DayCache {
             Day {
                 fetched_ms,
                 views: Arc::new(views),
+                bodies: Mutex::default(),
             },
         );
     }
@@ -114,7 +158,6 @@ impl DayCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::CampaignId;
 
     fn view(slot: i64) -> SlotView {
         SlotView {
@@ -143,8 +186,14 @@ mod tests {
         cache.forget_slot(SlotId(11));
         assert!(cache.get(SiteId(1), day(), 1500).is_none());
         assert_eq!(cache.get(SiteId(2), day(), 1500).unwrap().len(), 1);
+        cache.put_body(SiteId(2), day(), None, Bytes::from_static(b"{}"));
+        assert_eq!(cache.body(SiteId(2), day(), None, 1500).unwrap(), "{}");
+        assert!(cache
+            .body(SiteId(2), day(), Some(CampaignId(1)), 1500)
+            .is_none());
         cache.clear();
         assert!(cache.get(SiteId(2), day(), 1500).is_none());
+        assert!(cache.body(SiteId(2), day(), None, 1500).is_none());
         cache.forget_slot(SlotId(99));
     }
 
