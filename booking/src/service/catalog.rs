@@ -30,6 +30,16 @@ impl Snapshot {
         self.campaigns.iter().find(|c| c.code == code)
     }
 
+    /// The campaign a `?campaign=CODE` filter names; an unknown code is an error.
+    pub fn campaign_filter(&self, code: Option<&str>) -> Result<Option<CampaignId>> {
+        code.map(|code| {
+            self.campaign_by_code(code)
+                .map(|c| c.id)
+                .ok_or_else(|| BookingError::UnknownCampaign(code.to_owned()))
+        })
+        .transpose()
+    }
+
     pub fn campaign(&self, id: CampaignId) -> Option<&Campaign> {
         self.campaigns.iter().find(|c| c.id == id)
     }
@@ -269,14 +279,7 @@ impl Service {
         campaign: Option<&str>,
     ) -> Result<bytes::Bytes> {
         let snap = self.catalog.snapshot();
-        let filter = match campaign {
-            Some(code) => Some(
-                snap.campaign_by_code(code)
-                    .ok_or_else(|| BookingError::UnknownCampaign(code.to_owned()))?
-                    .id,
-            ),
-            None => None,
-        };
+        let filter = snap.campaign_filter(campaign)?;
         if let Some(body) = self.days.body(site, date, filter, self.clock.now_ms()) {
             return Ok(body);
         }
@@ -302,14 +305,7 @@ impl Service {
         }
         let snap = self.catalog.snapshot();
         snap.site(site).ok_or(BookingError::NotFound("site"))?;
-        let only = match campaign {
-            Some(code) => Some(
-                snap.campaign_by_code(code)
-                    .ok_or_else(|| BookingError::UnknownCampaign(code.to_owned()))?
-                    .id,
-            ),
-            None => None,
-        };
+        let only = snap.campaign_filter(campaign)?;
         let now_ms = self.clock.now_ms();
         let views = match self.days.get(site, date, now_ms) {
             Some(views) => views,
