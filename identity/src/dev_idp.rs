@@ -56,7 +56,8 @@ pub enum DevIdpError {
 /// What a client asks the dev provider for (the body of `POST /dev/token`).
 ///
 /// - `citizen`: `cpr` (the citizen);
-/// - `helper`: `cpr` (the citizen helped) and `helper` (the helper's own id, not a CPR);
+/// - `helper`: `cpr` (the citizen helped) and `helper` (the helper's own id, not a CPR),
+///   and `municipality` for a municipal citizen-service worker (1..=999);
 /// - `authority`, `site`: `subject` (their own id, not a CPR).
 ///
 /// Fields that do not belong to the role are refused rather than ignored.
@@ -70,6 +71,9 @@ pub struct TokenRequest {
     pub subject: Option<String>,
     #[serde(default)]
     pub helper: Option<String>,
+    /// The municipality a municipal helper works for (helper tokens only).
+    #[serde(default)]
+    pub municipality: Option<u16>,
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -82,6 +86,7 @@ impl fmt::Debug for TokenRequest {
             .field("role", &self.role)
             .field("subject", &self.subject)
             .field("helper", &self.helper)
+            .field("municipality", &self.municipality)
             .field("name", &self.name)
             .finish()
     }
@@ -251,7 +256,10 @@ impl DevIdentityProvider {
             jti: uuid::Uuid::new_v4().to_string(),
             sub: &subject,
             role: request.role,
-            act: actor.map(|sub| Actor { sub }),
+            act: actor.map(|sub| Actor {
+                sub,
+                municipality: request.municipality,
+            }),
             name,
         };
         let mut header = Header::new(Algorithm::ES256);
@@ -273,7 +281,10 @@ fn subject_and_actor(request: &TokenRequest) -> Result<(String, Option<String>),
             let Some(cpr) = cpr else {
                 return invalid("a citizen token needs `cpr`");
             };
-            if request.helper.is_some() || request.subject.is_some() {
+            if request.helper.is_some()
+                || request.subject.is_some()
+                || request.municipality.is_some()
+            {
                 return invalid("a citizen token takes only `cpr` (and `name`)");
             }
             Ok((cpr.as_str().to_owned(), None))
@@ -285,6 +296,12 @@ fn subject_and_actor(request: &TokenRequest) -> Result<(String, Option<String>),
             if request.subject.is_some() {
                 return invalid("a helper token takes `cpr` and `helper`, not `subject`");
             }
+            if request
+                .municipality
+                .is_some_and(|m| !(1..=999).contains(&m))
+            {
+                return invalid("`municipality` is a municipality code, 1 to 999");
+            }
             let helper = checked_id("helper", helper)?;
             Ok((cpr.as_str().to_owned(), Some(helper.to_owned())))
         }
@@ -292,8 +309,8 @@ fn subject_and_actor(request: &TokenRequest) -> Result<(String, Option<String>),
             let Some(subject) = request.subject.as_deref() else {
                 return invalid("authority and site tokens need `subject` (their own id)");
             };
-            if request.cpr.is_some() || request.helper.is_some() {
-                return invalid("authority and site tokens take `subject`, not `cpr` or `helper`");
+            if request.cpr.is_some() || request.helper.is_some() || request.municipality.is_some() {
+                return invalid("authority and site tokens take `subject`, not `cpr`, `helper` or `municipality`");
             }
             Ok((checked_id("subject", subject)?.to_owned(), None))
         }

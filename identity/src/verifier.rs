@@ -268,6 +268,7 @@ fn principal_from_claims(claims: ReceivedClaims) -> Result<Principal, AuthError>
         name,
         exp: _,
     } = claims;
+    let actor_municipality = act.as_ref().and_then(|a| a.municipality);
     let actor = act.map(|a| a.sub);
     let (subject, actor) = match role {
         Role::Citizen => {
@@ -293,6 +294,8 @@ fn principal_from_claims(claims: ReceivedClaims) -> Result<Principal, AuthError>
         role,
         subject,
         actor,
+        // Only a helper acts for someone; a municipality elsewhere means nothing.
+        actor_municipality: actor_municipality.filter(|_| role == Role::Helper),
         name,
     })
 }

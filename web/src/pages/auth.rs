@@ -52,6 +52,9 @@ pub struct SignInForm {
     helper: String,
     #[serde(default)]
     subject: String,
+    /// A municipal helper's municipality code; empty for a relative.
+    #[serde(default)]
+    municipality: String,
     #[serde(default)]
     name: String,
 }
@@ -81,6 +84,7 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
                 role: identity::Role::Citizen,
                 subject: None,
                 helper: None,
+                municipality: None,
                 name,
             },
         )),
@@ -89,6 +93,12 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
             if Cpr::parse(&helper).is_ok() {
                 return Err(PageError::Input("err_helper_id"));
             }
+            let municipality = trimmed(&form.municipality)
+                .map(|m| match m.parse::<u16>() {
+                    Ok(code) if (1..=999).contains(&code) => Ok(code),
+                    _ => Err(PageError::Input("err_municipality_code")),
+                })
+                .transpose()?;
             Ok((
                 Role::Helper,
                 TokenRequest {
@@ -96,6 +106,7 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
                     role: identity::Role::Helper,
                     subject: None,
                     helper: Some(helper),
+                    municipality,
                     name,
                 },
             ))
@@ -112,6 +123,7 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
                     role: identity::Role::Authority,
                     subject: Some(subject),
                     helper: None,
+                    municipality: None,
                     name,
                 },
             ))
@@ -128,6 +140,10 @@ pub async fn signin(ctx: Ctx, form: web::Form<SignInForm>) -> HttpResponse {
         }
         let (role, request) = token_request(&form)?;
         let token = ctx.api().dev_token(&request).await?;
+        if role == Role::Helper {
+            // Said at once, not on the first page: may this helper act for this citizen?
+            ctx.api().entitlement(&token.access_token).await?;
+        }
         let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
         let lifetime = i64::try_from(token.expires_in).unwrap_or(max).clamp(1, max);
         let user = User {
@@ -136,6 +152,7 @@ pub async fn signin(ctx: Ctx, form: web::Form<SignInForm>) -> HttpResponse {
             expires_at: Utc::now() + Duration::seconds(lifetime),
             cpr: request.cpr.clone(),
             actor: request.helper.clone().or(request.subject.clone()),
+            municipality: request.municipality,
             name: request.name.clone(),
         };
         // A new session on sign-in: a new CSRF secret, nothing carried over.
@@ -175,6 +192,7 @@ pub async fn stay_signed_in(ctx: Ctx, form: web::Form<StayForm>) -> HttpResponse
             helper: (user.role == Role::Helper)
                 .then(|| user.actor.clone())
                 .flatten(),
+            municipality: user.municipality,
             name: user.name.clone(),
         };
         let token = ctx.api().dev_token(&request).await?;
@@ -216,9 +234,13 @@ pub async fn help_citizen(ctx: Ctx, form: web::Form<HelpForm>) -> HttpResponse {
             cpr: form.cpr.clone(),
             helper,
             subject: String::new(),
+            municipality: user.municipality.map(|m| m.to_string()).unwrap_or_default(),
             name: String::new(),
         })?;
         let token = ctx.api().dev_token(&request).await?;
+        // Refused (not their municipality, no power of attorney): stay with the current
+        // citizen and say why.
+        ctx.api().entitlement(&token.access_token).await?;
         let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
         let lifetime = i64::try_from(token.expires_in).unwrap_or(max).clamp(1, max);
         // Whatever was held for the previous citizen is theirs, not this one's.
@@ -292,6 +314,7 @@ mod tests {
             cpr: cpr.into(),
             helper: helper.into(),
             subject: subject.into(),
+            municipality: String::new(),
             name: String::new(),
         }
     }
