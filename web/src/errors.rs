@@ -28,6 +28,9 @@ pub enum PageError {
     },
     #[error("not found")]
     NotFound,
+    /// An OpenID Connect sign-in that did not complete (state, code or ID token refused).
+    #[error("sign-in failed: {0}")]
+    SignIn(#[from] crate::oidc::OidcError),
     #[error("template: {0}")]
     Template(#[from] minijinja::Error),
 }
@@ -46,6 +49,7 @@ impl PageError {
             PageError::Csrf => 400,
             PageError::Input(_) | PageError::Field { .. } => 400,
             PageError::NotFound => 404,
+            PageError::SignIn(_) => 400,
             PageError::Template(_) => 500,
         }
     }
@@ -59,6 +63,7 @@ impl PageError {
             PageError::Csrf => "err_csrf",
             PageError::Input(key) | PageError::Field { key, .. } => key,
             PageError::NotFound => "err_not_found",
+            PageError::SignIn(_) => "err_signin_failed",
             PageError::Template(_) => "err_generic",
         }
     }

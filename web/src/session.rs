@@ -100,6 +100,9 @@ pub struct SessionData {
     pub hold: Option<HeldSlot>,
     #[serde(default)]
     pub flash: Option<Flash>,
+    /// An OpenID Connect sign-in on its way (state, nonce, PKCE verifier).
+    #[serde(default)]
+    pub oidc: Option<crate::oidc::PendingSignIn>,
 }
 
 impl SessionData {

@@ -1,7 +1,7 @@
 //! Home, sign-in (the development identity provider's form), sign-out, language.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 use identity::{Cpr, TokenRequest};
 use serde::Deserialize;
@@ -38,8 +38,129 @@ pub async fn home(ctx: Ctx) -> HttpResponse {
 }
 
 pub async fn signin_form(ctx: Ctx) -> HttpResponse {
-    let result = ctx.page("signin.html", "signin_title", json!({}));
+    let result = ctx.page(
+        "signin.html",
+        "signin_title",
+        json!({ "oidc_signin": ctx.state.oidc.is_some() }),
+    );
     ctx.finish(result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// This site's origin as the browser reached it, for a derived callback URL.
+fn origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// `GET /signin/oidc`: start the eID sign-in (OpenID Connect): keep state, nonce and
+/// PKCE verifier in the session, send the browser to the provider.
+pub async fn oidc_start(ctx: Ctx, req: HttpRequest, q: web::Query<StartQuery>) -> HttpResponse {
+    let result: PageResult = async {
+        let oidc = ctx.state.oidc.clone().ok_or(PageError::NotFound)?;
+        let next = local_path(&q.next).unwrap_or("/");
+        let (pending, url) = oidc.start(&oidc.redirect_uri(&origin(&req)), next);
+        ctx.session.update(|d| d.oidc = Some(pending));
+        Ok(redirect_away(&url))
+    }
+    .await;
+    ctx.finish(result)
+}
+
+/// A 303 to the identity provider (not a local path).
+fn redirect_away(url: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, url.to_owned()))
+        .finish()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// `GET /signin/callback`: the provider sends the browser back with a code. The pending
+/// sign-in is used once, whatever happens.
+pub async fn oidc_callback(
+    ctx: Ctx,
+    req: HttpRequest,
+    q: web::Query<CallbackQuery>,
+) -> HttpResponse {
+    let result: PageResult = async {
+        let oidc = ctx.state.oidc.clone().ok_or(PageError::NotFound)?;
+        let pending = ctx
+            .session
+            .get()
+            .oidc
+            .ok_or(crate::oidc::OidcError::State)?;
+        ctx.session.update(|d| d.oidc = None);
+        if let Some(error) = &q.error {
+            return Err(crate::oidc::OidcError::Refused(error.clone()).into());
+        }
+        let signed = oidc
+            .finish(
+                &pending,
+                &q.code,
+                &q.state,
+                &oidc.redirect_uri(&origin(&req)),
+            )
+            .await?;
+        let user = user_from(&ctx, signed)?;
+        if user.role == Role::Helper {
+            ctx.api().entitlement(&user.token).await?;
+        }
+        ctx.session.reset();
+        ctx.session.update(|d| d.user = Some(user));
+        ctx.session.flash("ok", "signed_in");
+        Ok(redirect(&pending.next))
+    }
+    .await;
+    match result {
+        Ok(r) => r,
+        // Back to the sign-in page with the reason (the log has the cause).
+        Err(e) => ctx.finish_post(Err(e), "/signin"),
+    }
+}
+
+/// The session's user from a verified ID token and its access token.
+fn user_from(ctx: &Ctx, signed: crate::oidc::SignedIn) -> Result<User, PageError> {
+    use identity::Subject;
+    let p = signed.principal;
+    let role = match p.role {
+        identity::Role::Citizen => Role::Citizen,
+        identity::Role::Helper => Role::Helper,
+        identity::Role::Authority => Role::Authority,
+        identity::Role::Site => return Err(PageError::WrongRole),
+    };
+    let (cpr, actor) = match p.subject {
+        Subject::Cpr(c) => (Some(c.as_str().to_owned()), p.actor),
+        Subject::Id(id) => (None, Some(id)),
+    };
+    let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
+    let lifetime = signed
+        .expires_in
+        .and_then(|s| i64::try_from(s).ok())
+        .unwrap_or(max)
+        .clamp(1, max);
+    Ok(User {
+        role,
+        token: signed.access_token,
+        expires_at: Utc::now() + Duration::seconds(lifetime),
+        cpr,
+        actor,
+        municipality: p.actor_municipality,
+        name: p.name,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +300,13 @@ pub async fn stay_signed_in(ctx: Ctx, form: web::Form<StayForm>) -> HttpResponse
     let result: PageResult = async {
         ctx.check_csrf(&form.csrf)?;
         let user = ctx.user()?;
+        if ctx.state.oidc.is_some() {
+            // A fresh round trip to the provider (seamless while its own session lasts).
+            return Ok(redirect(&format!(
+                "/signin/oidc?next={}",
+                super::book::urlencode(&back)
+            )));
+        }
         let request = TokenRequest {
             cpr: user.cpr.clone(),
             role: match user.role {
@@ -226,6 +354,10 @@ pub async fn help_citizen(ctx: Ctx, form: web::Form<HelpForm>) -> HttpResponse {
         let user = ctx.user()?;
         if user.role != Role::Helper {
             return Err(PageError::WrongRole);
+        }
+        if ctx.state.oidc.is_some() {
+            // The eID provider issues a token for one citizen at a time.
+            return Err(PageError::Input("err_switch_sign_in_again"));
         }
         let helper = user.actor.clone().ok_or(PageError::WrongRole)?;
         let (_, request) = token_request(&SignInForm {

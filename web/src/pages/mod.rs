@@ -36,6 +36,8 @@ pub struct AppState {
     pub samples: Arc<crate::live::Samples>,
     pub api: Api,
     pub settings: Arc<Settings>,
+    /// The OpenID Connect client when `identity.provider = "oidc"`.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 /// What every handler needs: the app, the session, the page language and path.
@@ -268,6 +270,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signin", web::post().to(auth::signin))
         .route("/signout", web::post().to(auth::signout))
         .route("/signin/extend", web::post().to(auth::stay_signed_in))
+        .route("/signin/oidc", web::get().to(auth::oidc_start))
+        .route("/signin/callback", web::get().to(auth::oidc_callback))
         .route("/helper/citizen", web::post().to(auth::help_citizen))
         .route("/lang/{code}", web::get().to(auth::set_lang))
         .route("/static/{file}", web::get().to(assets::file))

@@ -361,8 +361,47 @@ async function authorityJourney(page) {
   await expectText(page, "50 %");
   await axe(page, "console with uptake");
   await shoot(page, "console");
+
+  // Sites, times and capacity: a new site (a mistake first), its times, one capacity.
+  check((await page.locator('[data-od="full_slots"]').textContent()).includes("/"), "full times now are counted");
+  await page.getByRole("link", { name: "Steder, tider og kapacitet" }).click();
+  await expectText(page, "Nyt sted");
+  await axe(page, "console sites");
+  await page.getByLabel("Navn", { exact: true }).fill("Vaccinationscenter Valby");
+  await page.getByLabel("Adresse").fill("Valby Langgade 1");
+  await page.getByLabel("Postnummer").fill("25");
+  await page.selectOption("#site-municipality", { label: "København" });
+  await page.getByLabel("Breddegrad").fill("55,66");
+  await page.getByLabel("Længdegrad").fill("12,51");
+  await page.getByLabel("PCR-test", { exact: false }).first().check();
+  await page.getByRole("button", { name: "Opret stedet" }).click();
+  await expectText(page, "Postnummeret er 4 cifre");
+  check((await page.getAttribute("#site-postcode", "aria-invalid")) === "true", "the postcode is marked invalid");
+  await axe(page, "console sites (error)");
+  await page.getByLabel("Navn", { exact: true }).fill("Vaccinationscenter Valby");
+  await page.getByLabel("Adresse").fill("Valby Langgade 1");
+  await page.getByLabel("Postnummer").fill("2500");
+  await page.selectOption("#site-municipality", { label: "København" });
+  await page.getByLabel("Breddegrad").fill("55,66");
+  await page.getByLabel("Længdegrad").fill("12,51");
+  await page.getByLabel("PCR-test", { exact: false }).first().check();
+  await page.getByRole("button", { name: "Opret stedet" }).click();
+  await expectText(page, "Stedet er oprettet.");
+  await page.fill("#plan-from", FIRST_DAY);
+  await page.fill("#plan-to", FIRST_DAY);
+  await page.fill("#plan-opens", "08:00");
+  await page.fill("#plan-closes", "09:00");
+  await page.fill("#plan-interval", "20");
+  await page.fill("#plan-capacity", "4");
+  await page.getByRole("button", { name: "Lav tiderne" }).click();
+  await expectText(page, "Tiderne er lavet.");
+  await axe(page, "site: times and capacity");
+  await page.locator("input[name=capacity]").first().fill("6");
+  await page.getByRole("button", { name: /^Skift/ }).first().click();
+  await expectText(page, "Kapaciteten er ændret.");
+  await shoot(page, "site");
   await signOut(page);
-  log("authority journey: opened a wave and watched the booked count move");
+  log("authority journey: opened a wave and watched the booked count move; made a site, its times and a capacity change");
 }
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "web-chromium-"));
