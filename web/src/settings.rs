@@ -67,7 +67,9 @@ impl Default for ApiSettings {
 /// `discovery_url` (its `.well-known/openid-configuration`) or by `issuer`,
 /// `authorization_url`, `token_url` and `jwks_url`; `client_id` (and `client_secret`,
 /// sent as `client_secret_post` when set); `redirect_url` is this site's
-/// `/signin/callback` (empty: derived from the request). Anything else refuses to start.
+/// `/signin/callback` (empty: derived from the request's Host, fine locally; set it in
+/// production, where the provider checks it against the client's registration).
+/// Anything else refuses to start.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SignInSettings {
