@@ -133,8 +133,15 @@ pub async fn seed(svc: &Service) -> Result<Seeded> {
             out.slots += svc.create_slots(site, &plan).await?.created;
         }
     }
+    // A relative with a power of attorney, for trying the helper pages (municipal
+    // workers need no grant: they sign in with their municipality). Idempotent.
+    let client = svc.client().await?;
+    crate::store::attorney::grant(&**client, DEMO_GRANT.0, DEMO_GRANT.1, "seed", "demo").await?;
     Ok(out)
 }
+
+/// The demo's power of attorney: citizen 0101701234 lets `datter-anna` act for them.
+pub const DEMO_GRANT: (&str, &str) = ("0101701234", "datter-anna");
 
 /// A plausible postcode for a municipality's demo sites (the real ones come with a
 /// proper address register).

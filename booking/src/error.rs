@@ -10,6 +10,8 @@ pub enum BookingError {
     Invalid(String),
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("{}", not_entitled_text(*.0))]
+    NotEntitled(crate::domain::attorney::Refusal),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("a campaign with this code exists already")]
@@ -52,12 +54,32 @@ pub enum BookingError {
     Internal(#[source] anyhow::Error),
 }
 
+/// What a refused helper is told.
+fn not_entitled_text(r: crate::domain::attorney::Refusal) -> &'static str {
+    use crate::domain::attorney::Refusal;
+    match r {
+        Refusal::OutsideMunicipality => {
+            "you may act only for citizens of your own municipality, or for a citizen who has granted you a power of attorney"
+        }
+        Refusal::NoPowerOfAttorney => {
+            "this citizen has not granted you a power of attorney; they can grant one on their own pages, or an authority can record one"
+        }
+    }
+}
+
 impl BookingError {
     pub fn problem(&self) -> Problem {
+        use crate::domain::attorney::Refusal;
         use BookingError::*;
         let (status, code) = match self {
             Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            NotEntitled(Refusal::OutsideMunicipality) => {
+                (StatusCode::FORBIDDEN, "outside_municipality")
+            }
+            NotEntitled(Refusal::NoPowerOfAttorney) => {
+                (StatusCode::FORBIDDEN, "no_power_of_attorney")
+            }
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             DuplicateCampaign => (StatusCode::CONFLICT, "duplicate_campaign"),
             UnknownCampaign(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_campaign"),

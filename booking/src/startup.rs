@@ -18,6 +18,7 @@ use crate::clock::Clock;
 use crate::hot::{reconcile, HotStore};
 use crate::middleware::{self, Admission, RateLimiter};
 use crate::routes::{self, ApiDoc};
+use crate::service::attorney::Entitlements;
 use crate::service::Service;
 use crate::settings::Settings;
 use crate::waitroom::WaitingRoom;
@@ -96,6 +97,7 @@ impl Application {
         );
         let room_data = web::Data::new(waiting_room.clone());
         let svc_data = web::Data::new(service.clone());
+        let entitlements = web::Data::new(Entitlements::new(service.pg.clone()));
         let verifier = web::Data::from(verifier);
         let dev_idp = dev_idp.map(web::Data::from);
         let openapi = ApiDoc::openapi();
@@ -113,6 +115,7 @@ impl Application {
                 .app_data(kit_http::query_config())
                 .app_data(kit_http::path_config())
                 .app_data(svc_data.clone())
+                .app_data(entitlements.clone())
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(readiness.clone()))
                 .configure(kit_http::configure_operations)

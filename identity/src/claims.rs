@@ -7,10 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::Role;
 
-/// RFC 8693 §4.1 actor claim: who acts on behalf of the subject.
+/// RFC 8693 §4.1 actor claim: who acts on behalf of the subject. A municipal
+/// citizen-service worker's carries their municipality (a claim about the actor, so it
+/// sits in `act`, RFC 8693 §4.1); a relative's carries none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Actor {
     pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<u16>,
 }
 
 /// What the dev identity provider signs.

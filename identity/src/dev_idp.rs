@@ -56,7 +56,8 @@ pub enum DevIdpError {
 /// What a client asks the dev provider for (the body of `POST /dev/token`).
 ///
 /// - `citizen`: `cpr` (the citizen);
-/// - `helper`: `cpr` (the citizen helped) and `helper` (the helper's own id, not a CPR);
+/// - `helper`: `cpr` (the citizen helped) and `helper` (the helper's own id, not a CPR),
+///   and `municipality` for a municipal citizen-service worker (1..=999);
 /// - `authority`, `site`: `subject` (their own id, not a CPR).
 ///
 /// Fields that do not belong to the role are refused rather than ignored.
@@ -70,6 +71,9 @@ pub struct TokenRequest {
     pub subject: Option<String>,
     #[serde(default)]
     pub helper: Option<String>,
+    /// The municipality a municipal helper works for (helper tokens only).
+    #[serde(default)]
+    pub municipality: Option<u16>,
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -82,6 +86,7 @@ impl fmt::Debug for TokenRequest {
             .field("role", &self.role)
             .field("subject", &self.subject)
             .field("helper", &self.helper)
+            .field("municipality", &self.municipality)
             .field("name", &self.name)
             .finish()
     }
@@ -105,6 +110,8 @@ pub struct DevIdentityProvider {
     issuer: String,
     audience: String,
     token_ttl: Duration,
+    /// Authorization codes waiting to be exchanged (see [`crate::dev_oidc`]).
+    pub(crate) codes: crate::dev_oidc::Codes,
 }
 
 /// Never shows the private key.
@@ -187,7 +194,15 @@ impl DevIdentityProvider {
             issuer,
             audience,
             token_ttl,
+            codes: crate::dev_oidc::Codes::default(),
         })
+    }
+
+    /// Signs `claims` as a JWT with this provider's key (ES256, with its `kid`).
+    pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> Result<String, DevIdpError> {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.key_id.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding_key).map_err(DevIdpError::Signing)
     }
 
     /// The public key set, as served at `GET /dev/jwks.json`.
@@ -233,7 +248,40 @@ impl DevIdentityProvider {
         request: &TokenRequest,
         issued_at: DateTime<Utc>,
     ) -> Result<String, DevIdpError> {
-        let (subject, actor) = subject_and_actor(request)?;
+        let subject = subject_and_actor(request)?;
+        self.sign(&self.claims(request, &subject, &self.audience, issued_at)?)
+    }
+
+    /// An ID token for `client_id` (OIDC Core §2): the access token's claims about the
+    /// person, with the client as audience and the sign-in's `nonce`.
+    pub(crate) fn id_token(
+        &self,
+        request: &TokenRequest,
+        client_id: &str,
+        nonce: &str,
+    ) -> Result<String, DevIdpError> {
+        #[derive(Serialize)]
+        struct IdClaims<'a> {
+            #[serde(flatten)]
+            claims: IssuedClaims<'a>,
+            nonce: &'a str,
+        }
+        let subject = subject_and_actor(request)?;
+        self.sign(&IdClaims {
+            claims: self.claims(request, &subject, client_id, Utc::now())?,
+            nonce,
+        })
+    }
+
+    /// The claims of a token for `request` to `aud`, valid from `issued_at` for the
+    /// configured lifetime; `subject` is the checked (`sub`, `act.sub`).
+    fn claims<'a>(
+        &'a self,
+        request: &'a TokenRequest,
+        subject: &'a (String, Option<String>),
+        aud: &'a str,
+        issued_at: DateTime<Utc>,
+    ) -> Result<IssuedClaims<'a>, DevIdpError> {
         let name = request
             .name
             .as_deref()
@@ -242,26 +290,28 @@ impl DevIdentityProvider {
         let iat = issued_at.timestamp();
         // The lifetime was checked to be at most a year in `load_or_generate`.
         let ttl = i64::try_from(self.token_ttl.as_secs()).map_err(|_| DevIdpError::InvalidTtl)?;
-        let claims = IssuedClaims {
+        Ok(IssuedClaims {
             iss: &self.issuer,
-            aud: &self.audience,
+            aud,
             exp: iat.saturating_add(ttl),
             iat,
             nbf: iat,
             jti: uuid::Uuid::new_v4().to_string(),
-            sub: &subject,
+            sub: &subject.0,
             role: request.role,
-            act: actor.map(|sub| Actor { sub }),
+            act: subject.1.clone().map(|sub| Actor {
+                sub,
+                municipality: request.municipality,
+            }),
             name,
-        };
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.key_id.clone());
-        jsonwebtoken::encode(&header, &claims, &self.encoding_key).map_err(DevIdpError::Signing)
+        })
     }
 }
 
 /// The `sub` and `act.sub` for a request, after checking the request fits its role.
-fn subject_and_actor(request: &TokenRequest) -> Result<(String, Option<String>), DevIdpError> {
+pub(crate) fn subject_and_actor(
+    request: &TokenRequest,
+) -> Result<(String, Option<String>), DevIdpError> {
     let invalid = |message: &str| Err(DevIdpError::InvalidRequest(message.to_owned()));
     let cpr = request
         .cpr
@@ -273,7 +323,10 @@ fn subject_and_actor(request: &TokenRequest) -> Result<(String, Option<String>),
             let Some(cpr) = cpr else {
                 return invalid("a citizen token needs `cpr`");
             };
-            if request.helper.is_some() || request.subject.is_some() {
+            if request.helper.is_some()
+                || request.subject.is_some()
+                || request.municipality.is_some()
+            {
                 return invalid("a citizen token takes only `cpr` (and `name`)");
             }
             Ok((cpr.as_str().to_owned(), None))
@@ -285,6 +338,12 @@ fn subject_and_actor(request: &TokenRequest) -> Result<(String, Option<String>),
             if request.subject.is_some() {
                 return invalid("a helper token takes `cpr` and `helper`, not `subject`");
             }
+            if request
+                .municipality
+                .is_some_and(|m| !(1..=999).contains(&m))
+            {
+                return invalid("`municipality` is a municipality code, 1 to 999");
+            }
             let helper = checked_id("helper", helper)?;
             Ok((cpr.as_str().to_owned(), Some(helper.to_owned())))
         }
@@ -292,8 +351,8 @@ fn subject_and_actor(request: &TokenRequest) -> Result<(String, Option<String>),
             let Some(subject) = request.subject.as_deref() else {
                 return invalid("authority and site tokens need `subject` (their own id)");
             };
-            if request.cpr.is_some() || request.helper.is_some() {
-                return invalid("authority and site tokens take `subject`, not `cpr` or `helper`");
+            if request.cpr.is_some() || request.helper.is_some() || request.municipality.is_some() {
+                return invalid("authority and site tokens take `subject`, not `cpr`, `helper` or `municipality`");
             }
             Ok((checked_id("subject", subject)?.to_owned(), None))
         }
@@ -411,18 +470,21 @@ impl DevIdpError {
     }
 }
 
-/// Mounts `POST /dev/token` and `GET /dev/jwks.json`. DEV ONLY: call it only when the
+/// Mounts `POST /dev/token`, `GET /dev/jwks.json` and the OpenID Connect
+/// authorization-code flow (`/dev/.well-known/openid-configuration`, `/dev/authorize`,
+/// `/dev/oauth/token`, see [`crate::dev_oidc`]). DEV ONLY: call it only when the
 /// service's settings enable the dev provider, and register `web::Data<DevIdentityProvider>`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/dev/token").route(web::post().to(token_endpoint)))
         .service(web::resource("/dev/jwks.json").route(web::get().to(jwks_endpoint)));
+    crate::dev_oidc::configure(cfg);
 }
 
-fn provider(req: &HttpRequest) -> Option<web::Data<DevIdentityProvider>> {
+pub(crate) fn provider(req: &HttpRequest) -> Option<web::Data<DevIdentityProvider>> {
     req.app_data::<web::Data<DevIdentityProvider>>().cloned()
 }
 
-fn provider_missing() -> HttpResponse {
+pub(crate) fn provider_missing() -> HttpResponse {
     tracing::error!("dev identity provider routes mounted without web::Data<DevIdentityProvider>");
     Problem::new(
         StatusCode::INTERNAL_SERVER_ERROR,

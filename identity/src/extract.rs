@@ -25,6 +25,10 @@ pub struct CitizenAccess {
     pub cpr: Cpr,
     /// The helper's id (`act.sub`) when someone acts on the citizen's behalf.
     pub helper: Option<String>,
+    /// The municipality a helper works for (`act.municipality`), when the helper is a
+    /// municipal citizen-service worker; whether they may act for this citizen is for
+    /// the service to decide (the token only says who they are).
+    pub helper_municipality: Option<u16>,
 }
 
 /// A health-authority user.
@@ -130,11 +134,16 @@ impl FromRequest for SiteClient {
 fn citizen_access(principal: Principal) -> Result<CitizenAccess, AuthError> {
     const REQUIRED: &str = "citizen (or helper)";
     match (principal.role, principal.subject) {
-        (Role::Citizen, Subject::Cpr(cpr)) => Ok(CitizenAccess { cpr, helper: None }),
+        (Role::Citizen, Subject::Cpr(cpr)) => Ok(CitizenAccess {
+            cpr,
+            helper: None,
+            helper_municipality: None,
+        }),
         (Role::Helper, Subject::Cpr(cpr)) => match principal.actor {
             Some(helper) => Ok(CitizenAccess {
                 cpr,
                 helper: Some(helper),
+                helper_municipality: principal.actor_municipality,
             }),
             None => Err(InvalidToken::MissingActor.into()),
         },

@@ -65,9 +65,11 @@
 mod claims;
 pub mod cpr;
 pub mod dev_idp;
+pub mod dev_oidc;
 pub mod error;
 pub mod extract;
 pub mod jwks;
+pub mod pkce;
 pub mod principal;
 pub mod pseudonym;
 pub mod verifier;

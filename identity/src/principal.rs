@@ -58,6 +58,8 @@ pub struct Principal {
     pub subject: Subject,
     /// RFC 8693 `act.sub`: who is actually acting (the helper's id for `Role::Helper`).
     pub actor: Option<String>,
+    /// `act.municipality`: the municipality a helper works for (municipal workers only).
+    pub actor_municipality: Option<u16>,
     /// Display name from the `name` claim, when the identity provider sends one.
     pub name: Option<String>,
 }

@@ -255,16 +255,30 @@ impl Api {
 
     /// Every open site offering `campaign` (paged through, 200 at a time).
     pub async fn all_sites(&self, campaign: &str, available: bool) -> Result<Vec<Site>, ApiError> {
+        self.sites_paged(Some(campaign), available).await
+    }
+
+    /// Every open site, whatever it offers and whether or not it has free places.
+    pub async fn every_site(&self) -> Result<Vec<Site>, ApiError> {
+        self.sites_paged(None, false).await
+    }
+
+    async fn sites_paged(
+        &self,
+        campaign: Option<&str>,
+        available: bool,
+    ) -> Result<Vec<Site>, ApiError> {
         let mut all = Vec::new();
         loop {
-            let page = self
-                .sites(&[
-                    ("campaign", campaign.to_owned()),
-                    ("available", available.to_string()),
-                    ("limit", "200".to_owned()),
-                    ("offset", all.len().to_string()),
-                ])
-                .await?;
+            let mut query = vec![
+                ("available", available.to_string()),
+                ("limit", "200".to_owned()),
+                ("offset", all.len().to_string()),
+            ];
+            if let Some(c) = campaign {
+                query.push(("campaign", c.to_owned()));
+            }
+            let page = self.sites(&query).await?;
             let got = page.sites.len();
             all.extend(page.sites);
             if got == 0 || all.len() >= page.total {
@@ -361,6 +375,67 @@ impl Api {
     pub async fn my_audit(&self, token: &str) -> Result<Vec<AuditEntry>, ApiError> {
         Self::call(self.booking(Method::GET, "/v1/me/audit", Some(token))).await
     }
+
+    /// Whether this token's helper may act for its citizen: an error with the reason
+    /// (`outside_municipality`, `no_power_of_attorney`) when not.
+    pub async fn entitlement(&self, token: &str) -> Result<(), ApiError> {
+        Self::send(self.booking(Method::GET, "/v1/me/entitlement", Some(token))).await?;
+        Ok(())
+    }
+
+    pub async fn powers_of_attorney(&self, token: &str) -> Result<Vec<Grant>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/me/powers-of-attorney", Some(token))).await
+    }
+
+    pub async fn grant_power_of_attorney(&self, token: &str, helper: &str) -> Result<(), ApiError> {
+        Self::send(
+            self.booking(Method::POST, "/v1/me/powers-of-attorney", Some(token))
+                .json(&serde_json::json!({ "helper": helper })),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn revoke_power_of_attorney(
+        &self,
+        token: &str,
+        helper: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/v1/me/powers-of-attorney/{}", encode(helper));
+        match Self::send(self.booking(Method::DELETE, &path, Some(token))).await {
+            Ok(_) => Ok(()),
+            // Revoked already: what the person wanted.
+            Err(ApiError::Problem { status, .. }) if status == StatusCode::NOT_FOUND.as_u16() => {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedSite {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SlotsCreated {
+    pub created: usize,
+    pub planned: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SlotFullness {
+    pub upcoming: i64,
+    pub full: i64,
+}
+
+/// A live power of attorney the citizen granted (or an authority recorded).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Grant {
+    pub helper: String,
+    pub granted_by_role: String,
+    pub granted_at: DateTime<Utc>,
 }
 
 impl Api {
@@ -371,20 +446,59 @@ impl Api {
 
     /// Issues the pass (or returns the live one from the same record).
     pub async fn issue_pass(&self, token: &str, kind: PassKind) -> Result<Pass, ApiError> {
-        let path = format!("/v1/me/passes/{}", kind.as_str());
+        let path = kind.api_url("", "");
         Self::call(self.passes(Method::POST, &path, token)).await
     }
 
     pub async fn current_pass(&self, token: &str, kind: PassKind) -> Result<Pass, ApiError> {
-        let path = format!("/v1/me/passes/{}", kind.as_str());
+        let path = kind.api_url("", "");
         Self::call(self.passes(Method::GET, &path, token)).await
     }
 
     /// The pass's QR code as PNG bytes.
     pub async fn pass_qr_png(&self, token: &str, kind: PassKind) -> Result<Vec<u8>, ApiError> {
-        let path = format!("/v1/me/passes/{}/qr.png", kind.as_str());
-        let r = Self::send(self.passes(Method::GET, &path, token)).await?;
+        let r = Self::send(self.passes(Method::GET, &kind.api_url("/qr.png", ""), token)).await?;
         Ok(r.bytes().await.map_err(ApiError::Decode)?.to_vec())
+    }
+
+    /// The printable A4 pass in `lang` (`da`, `en` or `both`) as PDF bytes.
+    pub async fn pass_pdf(
+        &self,
+        token: &str,
+        kind: PassKind,
+        lang: PdfLang,
+    ) -> Result<Vec<u8>, ApiError> {
+        let query = format!("lang={}", lang.as_str());
+        let url = kind.api_url("/pass.pdf", &query);
+        let r = Self::send(self.passes(Method::GET, &url, token)).await?;
+        Ok(r.bytes().await.map_err(ApiError::Decode)?.to_vec())
+    }
+}
+
+/// The languages a printed pass comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfLang {
+    Da,
+    En,
+    Both,
+}
+
+impl PdfLang {
+    pub fn parse(s: &str) -> Option<PdfLang> {
+        match s {
+            "da" => Some(PdfLang::Da),
+            "en" => Some(PdfLang::En),
+            "both" => Some(PdfLang::Both),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PdfLang::Da => "da",
+            PdfLang::En => "en",
+            PdfLang::Both => "both",
+        }
     }
 }
 
@@ -449,6 +563,79 @@ impl Api {
                 .json(&serde_json::json!({ "cohort_id": cohort, "campaign": campaign, "opens_at": opens_at })),
         )
         .await
+    }
+
+    /// `POST /v1/sites` (`site` in the booking service's shape).
+    pub async fn create_site(
+        &self,
+        token: &str,
+        site: &serde_json::Value,
+        key: &str,
+    ) -> Result<CreatedSite, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/sites", Some(token))
+                .header("Idempotency-Key", key)
+                .json(site),
+        )
+        .await
+    }
+
+    /// `PUT /v1/sites/{id}`.
+    pub async fn update_site(
+        &self,
+        token: &str,
+        id: i64,
+        site: &serde_json::Value,
+        key: &str,
+    ) -> Result<CreatedSite, ApiError> {
+        Self::call(
+            self.booking(Method::PUT, &format!("/v1/sites/{id}"), Some(token))
+                .header("Idempotency-Key", key)
+                .json(site),
+        )
+        .await
+    }
+
+    /// `POST /v1/sites/{id}/slots`: generates a plan's slots.
+    pub async fn create_slots(
+        &self,
+        token: &str,
+        site: i64,
+        plan: &serde_json::Value,
+        key: &str,
+    ) -> Result<SlotsCreated, ApiError> {
+        Self::call(
+            self.booking(
+                Method::POST,
+                &format!("/v1/sites/{site}/slots"),
+                Some(token),
+            )
+            .header("Idempotency-Key", key)
+            .json(plan),
+        )
+        .await
+    }
+
+    /// `PATCH /v1/slots/{id}`: a slot's capacity.
+    pub async fn set_capacity(
+        &self,
+        token: &str,
+        slot: i64,
+        capacity: u32,
+        key: &str,
+    ) -> Result<(), ApiError> {
+        Self::send(
+            self.booking(Method::PATCH, &format!("/v1/slots/{slot}"), Some(token))
+                .header("Idempotency-Key", key)
+                .json(&serde_json::json!({ "capacity": capacity })),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Open slots ahead and how many are full.
+    pub async fn slot_fullness(&self, token: &str) -> Result<SlotFullness, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/slots/fullness", Some(token))).await
     }
 
     pub async fn create_campaign(
@@ -546,13 +733,17 @@ pub struct WaveDetail {
     pub figures: WaveFigures,
 }
 
-/// The three kinds of pass, as in the pass service's paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The passes a person can have: the three EU DCCs and the Danish domestic pass at its
+/// two levels. `as_str` is the pages' path segment; `api_path` the pass service's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PassKind {
     Vaccination,
     Test,
     Recovery,
+    /// Level 1: only "valid until".
+    Domestic1,
+    /// Level 2: also name and birth date.
+    Domestic2,
 }
 
 impl PassKind {
@@ -561,7 +752,19 @@ impl PassKind {
             "vaccination" => Some(PassKind::Vaccination),
             "test" => Some(PassKind::Test),
             "recovery" => Some(PassKind::Recovery),
+            "domestic-1" => Some(PassKind::Domestic1),
+            "domestic-2" => Some(PassKind::Domestic2),
             _ => None,
+        }
+    }
+
+    /// From the pass service's `type` and `level`.
+    pub fn of(pass_type: &str, level: Option<i16>) -> Option<PassKind> {
+        match (pass_type, level) {
+            ("domestic", Some(1)) => Some(PassKind::Domestic1),
+            ("domestic", Some(2)) => Some(PassKind::Domestic2),
+            ("domestic", _) => None,
+            (other, _) => PassKind::parse(other),
         }
     }
 
@@ -570,31 +773,79 @@ impl PassKind {
             PassKind::Vaccination => "vaccination",
             PassKind::Test => "test",
             PassKind::Recovery => "recovery",
+            PassKind::Domestic1 => "domestic-1",
+            PassKind::Domestic2 => "domestic-2",
         }
+    }
+
+    /// The pass service's path segment and query (`?level=` for the domestic pass).
+    fn api_path(self) -> (&'static str, &'static str) {
+        match self {
+            PassKind::Vaccination => ("vaccination", ""),
+            PassKind::Test => ("test", ""),
+            PassKind::Recovery => ("recovery", ""),
+            PassKind::Domestic1 => ("domestic", "level=1"),
+            PassKind::Domestic2 => ("domestic", "level=2"),
+        }
+    }
+
+    /// `/v1/me/passes/{type}{suffix}?{query}` with the level added for the domestic pass.
+    pub fn api_url(self, suffix: &str, query: &str) -> String {
+        let (segment, level) = self.api_path();
+        let q: Vec<&str> = [query, level]
+            .into_iter()
+            .filter(|q| !q.is_empty())
+            .collect();
+        let mut url = format!("/v1/me/passes/{segment}{suffix}");
+        if !q.is_empty() {
+            url.push('?');
+            url.push_str(&q.join("&"));
+        }
+        url
     }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PassOffer {
     #[serde(rename = "type")]
-    pub kind: PassKind,
+    pub pass_type: String,
+    #[serde(default)]
+    pub level: Option<i16>,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
     #[serde(default)]
     pub details: serde_json::Value,
     #[serde(default)]
-    pub current_uvci: Option<String>,
+    pub current_id: Option<String>,
+}
+
+impl PassOffer {
+    /// None for a kind of pass these pages do not know yet (it is left out).
+    pub fn kind(&self) -> Option<PassKind> {
+        PassKind::of(&self.pass_type, self.level)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pass {
-    pub uvci: String,
+    pub id: String,
+    /// EU DCCs only.
+    #[serde(default)]
+    pub uvci: Option<String>,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub pass_type: String,
+    #[serde(default)]
+    pub level: Option<i16>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     #[serde(default)]
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Pass {
+    pub fn kind(&self) -> Option<PassKind> {
+        PassKind::of(&self.pass_type, self.level)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -624,6 +875,33 @@ fn encode(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::PassKind;
+
+    #[test]
+    fn pass_kinds_map_to_the_pass_service_paths() {
+        assert_eq!(PassKind::Test.api_url("", ""), "/v1/me/passes/test");
+        assert_eq!(
+            PassKind::Domestic2.api_url("/pass.pdf", "lang=en"),
+            "/v1/me/passes/domestic/pass.pdf?lang=en&level=2"
+        );
+        assert_eq!(
+            PassKind::Domestic1.api_url("/qr.png", ""),
+            "/v1/me/passes/domestic/qr.png?level=1"
+        );
+        for k in [
+            "vaccination",
+            "test",
+            "recovery",
+            "domestic-1",
+            "domestic-2",
+        ] {
+            assert_eq!(PassKind::parse(k).unwrap().as_str(), k);
+        }
+        assert_eq!(PassKind::of("domestic", Some(2)), Some(PassKind::Domestic2));
+        assert_eq!(PassKind::of("domestic", None), None);
+        assert_eq!(PassKind::of("travel", None), None);
+    }
+
     #[test]
     fn path_segments_cannot_escape() {
         assert_eq!(super::encode("42.abc-1_x"), "42.abc-1_x");

@@ -20,8 +20,17 @@ pub enum PageError {
     /// Bad input from the person; the key names the sentence.
     #[error("bad input: {0}")]
     Input(&'static str),
+    /// Bad input in one form field (its `name`), shown linked to the field.
+    #[error("bad input in {field}: {key}")]
+    Field {
+        key: &'static str,
+        field: &'static str,
+    },
     #[error("not found")]
     NotFound,
+    /// An OpenID Connect sign-in that did not complete (state, code or ID token refused).
+    #[error("sign-in failed: {0}")]
+    SignIn(#[from] crate::oidc::OidcError),
     #[error("template: {0}")]
     Template(#[from] minijinja::Error),
 }
@@ -38,8 +47,9 @@ impl PageError {
             PageError::SignInRequired => 401,
             PageError::WrongRole => 403,
             PageError::Csrf => 400,
-            PageError::Input(_) => 400,
+            PageError::Input(_) | PageError::Field { .. } => 400,
             PageError::NotFound => 404,
+            PageError::SignIn(_) => 400,
             PageError::Template(_) => 500,
         }
     }
@@ -51,9 +61,18 @@ impl PageError {
             PageError::SignInRequired => "err_sign_in_required",
             PageError::WrongRole => "err_wrong_role",
             PageError::Csrf => "err_csrf",
-            PageError::Input(key) => key,
+            PageError::Input(key) | PageError::Field { key, .. } => key,
             PageError::NotFound => "err_not_found",
+            PageError::SignIn(_) => "err_signin_failed",
             PageError::Template(_) => "err_generic",
+        }
+    }
+
+    /// The form field the error is about, if one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            PageError::Field { field, .. } => Some(field),
+            _ => None,
         }
     }
 
@@ -72,6 +91,8 @@ pub fn api_message_key(e: &ApiError) -> &'static str {
             "slot_closed" => "err_slot_closed",
             "slot_in_past" => "err_slot_in_past",
             "not_invited" => "err_not_invited",
+            "outside_municipality" => "err_outside_municipality",
+            "no_power_of_attorney" => "err_no_power_of_attorney",
             "hold_expired" => "err_hold_expired",
             "hold_already_confirmed" => "err_hold_already_confirmed",
             "hold_not_yours" => "err_hold_not_yours",
@@ -80,6 +101,8 @@ pub fn api_message_key(e: &ApiError) -> &'static str {
             "booking_not_active" => "err_booking_not_active",
             "campaign_mismatch" => "err_campaign_mismatch",
             "unknown_campaign" => "err_unknown_campaign",
+            "capacity_below_booked" => "err_capacity_below_booked",
+            "campaign_not_offered" => "err_campaign_not_offered",
             "not_found" => "err_not_found",
             "rate_limited" | "too_many_requests" => "err_busy",
             "unavailable" | "request_in_progress" => "err_busy",

@@ -14,6 +14,7 @@ pub mod cpr;
 pub mod errors;
 pub mod i18n;
 pub mod live;
+pub mod oidc;
 pub mod pages;
 pub mod search;
 pub mod session;

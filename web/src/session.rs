@@ -40,6 +40,9 @@ pub struct User {
     /// Helper: their own id. Authority: their id.
     #[serde(default)]
     pub actor: Option<String>,
+    /// Helper: the municipality they work for (municipal citizen-service workers).
+    #[serde(default)]
+    pub municipality: Option<u16>,
     #[serde(default)]
     pub name: Option<String>,
 }
@@ -82,6 +85,10 @@ pub struct Flash {
     pub kind: String,
     /// A message key in `i18n`.
     pub key: String,
+    /// The form field the error is about: the page marks it invalid and points it at
+    /// the message (`aria-describedby="form-error"`).
+    #[serde(default)]
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -93,6 +100,9 @@ pub struct SessionData {
     pub hold: Option<HeldSlot>,
     #[serde(default)]
     pub flash: Option<Flash>,
+    /// An OpenID Connect sign-in on its way (state, nonce, PKCE verifier).
+    #[serde(default)]
+    pub oidc: Option<crate::oidc::PendingSignIn>,
 }
 
 impl SessionData {
@@ -170,10 +180,16 @@ impl Session {
     }
 
     pub fn flash(&self, kind: &str, key: &str) {
+        self.flash_about(kind, key, None);
+    }
+
+    /// A message about one form field (`None`: about the page).
+    pub fn flash_about(&self, kind: &str, key: &str, field: Option<&str>) {
         self.update(|d| {
             d.flash = Some(Flash {
                 kind: kind.to_owned(),
                 key: key.to_owned(),
+                field: field.map(str::to_owned),
             })
         });
     }
@@ -291,6 +307,7 @@ mod tests {
         data.flash = Some(Flash {
             kind: "ok".into(),
             key: "signed_out".into(),
+            field: None,
         });
         let cookie = config.seal(&data).unwrap();
         assert!(cookie.http_only().unwrap_or(false));

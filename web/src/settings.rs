@@ -60,22 +60,31 @@ impl Default for ApiSettings {
 
 /// How people sign in.
 ///
-/// `provider = "dev"` shows a form that asks the development identity provider
-/// (`POST {dev_token_url}`) for a token: DEVELOPMENT ONLY, clearly marked on the page.
-/// A real eID sign-in is an OpenID Connect authorization-code flow: `provider = "oidc"`
-/// with `authorization_url`, `token_url`, `client_id`, `client_secret` and
-/// `redirect_url`. This build implements only `dev` and refuses to start otherwise,
-/// rather than show a sign-in that does not work.
+/// `provider = "dev"` (the default) shows a form that asks the development identity
+/// provider (`POST {dev_token_url}`) for a token: DEVELOPMENT ONLY, clearly marked on
+/// the page. `provider = "oidc"` is the real eID sign-in: the OpenID Connect
+/// authorization-code flow with PKCE, state and nonce, against the provider named by
+/// `discovery_url` (its `.well-known/openid-configuration`) or by `issuer`,
+/// `authorization_url`, `token_url` and `jwks_url`; `client_id` (and `client_secret`,
+/// sent as `client_secret_post` when set); `redirect_url` is this site's
+/// `/signin/callback` (empty: derived from the request's Host, fine locally; set it in
+/// production, where the provider checks it against the client's registration).
+/// Anything else refuses to start.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SignInSettings {
     pub provider: String,
     pub dev_token_url: String,
+    pub discovery_url: String,
+    pub issuer: String,
     pub authorization_url: String,
     pub token_url: String,
+    pub jwks_url: String,
     pub client_id: String,
     pub client_secret: String,
     pub redirect_url: String,
+    /// Scopes asked for; `openid` when empty.
+    pub scope: String,
 }
 
 impl Default for SignInSettings {
@@ -83,11 +92,15 @@ impl Default for SignInSettings {
         Self {
             provider: "dev".into(),
             dev_token_url: "http://127.0.0.1:8080/dev/token".into(),
+            discovery_url: String::new(),
+            issuer: String::new(),
             authorization_url: String::new(),
             token_url: String::new(),
+            jwks_url: String::new(),
             client_id: String::new(),
             client_secret: String::new(),
             redirect_url: String::new(),
+            scope: String::new(),
         }
     }
 }

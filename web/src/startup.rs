@@ -28,21 +28,27 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        if settings.identity.provider != "dev" {
-            anyhow::bail!(
-                "identity.provider {:?}: this build signs in only with the development \
-                 identity provider (\"dev\"); the OpenID Connect authorization-code flow \
-                 (identity.authorization_url, token_url, client_id, redirect_url) is not built yet",
-                settings.identity.provider
-            );
-        }
-        tracing::warn!("web: sign-in uses the DEVELOPMENT identity provider; never in production");
+        let oidc = match settings.identity.provider.as_str() {
+            "dev" => {
+                tracing::warn!(
+                    "web: sign-in uses the DEVELOPMENT identity provider; never in production"
+                );
+                None
+            }
+            "oidc" => Some(Arc::new(
+                crate::oidc::Oidc::from_settings(&settings.identity).await?,
+            )),
+            other => {
+                anyhow::bail!("identity.provider {other:?}: \"dev\" (development only) or \"oidc\"")
+            }
+        };
         let samples = Arc::new(crate::live::Samples::default());
         let sampler = spawn_sampler(&settings, samples.clone())?;
         let state = web::Data::new(AppState {
             samples,
             views: Views::new()?,
             api: Api::new(&settings)?,
+            oidc,
             settings: Arc::new(settings.clone()),
         });
         let cookies = web::Data::new(CookieConfig::from_settings(

@@ -22,6 +22,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("console.html", include_str!("../templates/console.html")),
     ("wave.html", include_str!("../templates/wave.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("attorney.html", include_str!("../templates/attorney.html")),
+    ("fields.html", include_str!("../templates/fields.html")),
+    (
+        "site_fields.html",
+        include_str!("../templates/site_fields.html"),
+    ),
+    (
+        "console_sites.html",
+        include_str!("../templates/console_sites.html"),
+    ),
+    (
+        "console_site.html",
+        include_str!("../templates/console_site.html"),
+    ),
 ];
 
 pub struct Views {
@@ -48,5 +62,24 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         super::Views::new().unwrap();
+    }
+}
+
+#[cfg(test)]
+mod field_errors {
+    /// The last error's field is marked invalid and points at the message.
+    #[test]
+    fn a_bad_field_points_at_the_message() {
+        let v = super::Views::new().unwrap();
+        let ctx = serde_json::json!({
+            "lang": "da", "other_lang": "en", "other_lang_name": "English",
+            "t": crate::i18n::table(crate::i18n::Lang::Da), "title": "x", "user": null,
+            "csrf": "c", "flash": {"kind": "error", "text": "bad", "field": "postcode"}, "here": "/", "here_encoded": "%2F",
+            "dev_signin": true, "sites": [], "municipalities": [{"code": "101", "name": "København"}],
+            "chosen": "", "campaigns": [{"code": "pcr-test", "name": "PCR", "checked": false, "offered": false}],
+            "key": "k", "site": null,
+        });
+        let html = v.render("console_sites.html", &ctx).unwrap();
+        assert!(html.contains("site-postcode-hint form-error"), "{html}");
     }
 }

@@ -139,11 +139,6 @@
     if (liveView) { live(liveView); }
     var section = document.querySelector("[data-expires]");
     if (section) { countdown(section); }
-    var print = document.querySelector("[data-print]");
-    if (print && window.print) {
-      print.hidden = false;
-      print.addEventListener("click", function () { window.print(); });
-    }
     var near = document.querySelector("[data-near]");
     if (near) { nearest(near); }
   });

@@ -1,5 +1,6 @@
 //! Booking rules and types. Pure: no I/O here, so every rule is testable without servers.
 
+pub mod attorney;
 pub mod campaign;
 pub mod eligibility;
 pub mod ids;

@@ -81,6 +81,18 @@ pub async fn create_site(
     req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Reply {
+    write_site(svc, who, key, req, None, body).await
+}
+
+/// Creates (`id` None: 201) or changes (200) a site, once per Idempotency-Key.
+async fn write_site(
+    svc: web::Data<Service>,
+    who: Authority,
+    key: IdempotencyHeader,
+    req: HttpRequest,
+    id: Option<SiteId>,
+    body: web::Json<serde_json::Value>,
+) -> Reply {
     let fp = fingerprint(&req, &*body)?;
     once(
         &svc.hot,
@@ -91,22 +103,50 @@ pub async fn create_site(
         || async {
             let new: NewSite = serde_json::from_value(body.into_inner())
                 .map_err(|e| BookingError::Invalid(e.to_string()))?;
-            let site = svc.create_site(&new).await?;
-            Ok((
-                StatusCode::CREATED,
-                json!({
-                    "id": site.id,
-                    "name": site.name,
-                    "address": site.address,
-                    "postcode": site.postcode,
-                    "municipality_code": site.municipality_code,
-                    "location": {"lat": site.lat, "lon": site.lon},
-                    "campaigns": new.campaigns,
-                }),
-            ))
+            let (status, site) = match id {
+                None => (StatusCode::CREATED, svc.create_site(&new).await?),
+                Some(id) => (StatusCode::OK, svc.update_site(id, &new).await?),
+            };
+            Ok((status, site_json(&site, &new)))
         },
     )
     .await
+}
+
+fn site_json(site: &crate::store::sites::SiteRow, new: &NewSite) -> serde_json::Value {
+    json!({
+        "id": site.id,
+        "name": site.name,
+        "address": site.address,
+        "postcode": site.postcode,
+        "municipality_code": site.municipality_code,
+        "location": {"lat": site.lat, "lon": site.lon},
+        "campaigns": new.campaigns,
+    })
+}
+
+#[utoipa::path(put, path = "/v1/sites/{id}", request_body = NewSite,
+    params(("id" = i64, Path, description = "site id")),
+    responses((status = 200, description = "the changed site; listed campaigns are added, none is taken away (close its slots instead)"),
+        (status = 404, body = service_kit::Problem), (status = 422, body = service_kit::Problem, description = "unknown_campaign")),
+    security(("bearer" = [])), tag = "authority")]
+pub async fn update_site(
+    svc: web::Data<Service>,
+    who: Authority,
+    key: IdempotencyHeader,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    body: web::Json<serde_json::Value>,
+) -> Reply {
+    let id = SiteId(path.into_inner());
+    write_site(svc, who, key, req, Some(id), body).await
+}
+
+#[utoipa::path(get, path = "/v1/slots/fullness",
+    responses((status = 200, body = crate::service::authority::SlotFullness)),
+    security(("bearer" = [])), tag = "authority")]
+pub async fn slot_fullness(svc: web::Data<Service>, _who: Authority) -> Reply {
+    Ok(HttpResponse::Ok().json(svc.slot_fullness().await?))
 }
 
 #[utoipa::path(post, path = "/v1/sites/{id}/slots", request_body = SlotPlan,

@@ -1,10 +1,10 @@
 //! Citizen routes (also used by a helper acting for a citizen): availability, holds,
 //! bookings. Availability is public; everything about a person needs their token.
 
+use super::attorney::Entitled;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use identity::CitizenAccess;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -83,7 +83,7 @@ pub struct HoldRequest {
     security(("bearer" = [])), tag = "citizen")]
 pub async fn create_hold(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     key: IdempotencyHeader,
     req: HttpRequest,
     body: web::Json<HoldRequest>,
@@ -109,7 +109,7 @@ pub async fn create_hold(
     security(("bearer" = [])), tag = "citizen")]
 pub async fn release_hold(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     path: web::Path<String>,
 ) -> Reply {
     let who = Acting::from(who);
@@ -133,7 +133,7 @@ pub struct ConfirmRequest {
     security(("bearer" = [])), tag = "citizen")]
 pub async fn confirm(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     key: IdempotencyHeader,
     req: HttpRequest,
     body: web::Json<ConfirmRequest>,
@@ -160,7 +160,7 @@ pub async fn confirm(
     security(("bearer" = [])), tag = "citizen")]
 pub async fn cancel(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     key: IdempotencyHeader,
     req: HttpRequest,
     path: web::Path<String>,
@@ -189,7 +189,7 @@ pub async fn cancel(
     security(("bearer" = [])), tag = "citizen")]
 pub async fn move_booking(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     key: IdempotencyHeader,
     req: HttpRequest,
     path: web::Path<String>,
@@ -214,7 +214,7 @@ pub async fn move_booking(
 
 #[utoipa::path(get, path = "/v1/me/bookings", responses((status = 200, body = Vec<BookingView>)),
     security(("bearer" = [])), tag = "citizen")]
-pub async fn my_bookings(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
+pub async fn my_bookings(svc: web::Data<Service>, Entitled(who, _): Entitled) -> Reply {
     let who = Acting::from(who);
     Ok(HttpResponse::Ok().json(svc.my_bookings(&who).await?))
 }
@@ -222,6 +222,6 @@ pub async fn my_bookings(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
 #[utoipa::path(get, path = "/v1/me/audit", responses((status = 200, body = Vec<crate::store::AuditEntry>,
     description = "who has looked at or changed my data, newest first")),
     security(("bearer" = [])), tag = "citizen")]
-pub async fn my_audit(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
+pub async fn my_audit(svc: web::Data<Service>, Entitled(who, _): Entitled) -> Reply {
     Ok(HttpResponse::Ok().json(svc.my_audit(&Acting::from(who)).await?))
 }

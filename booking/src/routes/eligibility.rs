@@ -3,7 +3,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use identity::{Authority, CitizenAccess};
+use identity::Authority;
+
+use super::attorney::Entitled;
 use serde_json::json;
 
 use super::fingerprint;
@@ -142,6 +144,6 @@ pub async fn close_wave(svc: web::Data<Service>, _who: Authority, path: web::Pat
 
 #[utoipa::path(get, path = "/v1/me/eligibility", responses((status = 200, body = Eligibility)),
     security(("bearer" = [])), tag = "citizen")]
-pub async fn my_eligibility(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
+pub async fn my_eligibility(svc: web::Data<Service>, Entitled(who, _): Entitled) -> Reply {
     Ok(HttpResponse::Ok().json(svc.eligibility(&Acting::from(who)).await?))
 }

@@ -1,8 +1,8 @@
 //! Extending a hold (`POST /v1/holds/{id}/extend`).
 
+use super::attorney::Entitled;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use identity::CitizenAccess;
 
 use super::fingerprint;
 use crate::domain::HoldId;
@@ -19,7 +19,7 @@ use crate::service::{Acting, Service};
     security(("bearer" = [])), tag = "citizen")]
 pub async fn extend_hold(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     key: IdempotencyHeader,
     req: HttpRequest,
     path: web::Path<String>,

@@ -1,5 +1,6 @@
 //! HTTP routes: thin handlers that parse, call a `Service` operation and answer.
 
+pub mod attorney;
 pub mod authority;
 pub mod citizen;
 pub mod eligibility;
@@ -32,9 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/campaigns/{code}/uptake", web::get().to(uptake::uptake))
             .route("/sites", web::post().to(authority::create_site))
             .route("/sites", web::get().to(citizen::list_sites))
+            .route("/sites/{id}", web::put().to(authority::update_site))
             .route("/sites/{id}/slots", web::post().to(authority::create_slots))
             .route("/sites/{id}/slots", web::get().to(citizen::site_slots))
             .route("/sites/{id}/close", web::post().to(authority::close_site))
+            .route("/slots/fullness", web::get().to(authority::slot_fullness))
             .route("/slots/{id}", web::get().to(authority::slot_detail))
             .route("/slots/{id}", web::patch().to(authority::set_capacity))
             .route("/slots/{id}/close", web::post().to(authority::close_slot))
@@ -46,6 +49,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/bookings/{id}/move", web::post().to(citizen::move_booking))
             .route("/me/bookings", web::get().to(citizen::my_bookings))
             .route("/me/audit", web::get().to(citizen::my_audit))
+            .route("/me/entitlement", web::get().to(attorney::my_entitlement))
+            .route("/me/powers-of-attorney", web::get().to(attorney::my_grants))
+            .route("/me/powers-of-attorney", web::post().to(attorney::grant))
+            .route(
+                "/me/powers-of-attorney/{helper}",
+                web::delete().to(attorney::revoke),
+            )
+            .route("/powers-of-attorney", web::post().to(attorney::record))
+            .route(
+                "/powers-of-attorney/revocations",
+                web::post().to(attorney::record_revocation),
+            )
             .route(
                 "/me/eligibility",
                 web::get().to(eligibility::my_eligibility),
@@ -89,6 +104,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         authority::create_campaign,
         authority::list_campaigns,
         authority::create_site,
+        authority::update_site,
+        authority::slot_fullness,
         authority::create_slots,
         authority::close_site,
         authority::slot_detail,
@@ -105,6 +122,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         citizen::move_booking,
         citizen::my_bookings,
         citizen::my_audit,
+        attorney::my_entitlement,
+        attorney::my_grants,
+        attorney::grant,
+        attorney::revoke,
+        attorney::record,
+        attorney::record_revocation,
         eligibility::import_population,
         eligibility::create_cohort,
         eligibility::list_cohorts,

@@ -20,6 +20,13 @@ pub struct SlotsCreated {
     pub last_starts_at: Option<DateTime<Utc>>,
 }
 
+/// Open slots that have not ended, and those of them with every place booked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlotFullness {
+    pub upcoming: i64,
+    pub full: i64,
+}
+
 /// A slot as the authority sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlotDetail {
@@ -56,6 +63,27 @@ impl Service {
         tx.commit().await?;
         self.catalog.refresh().await?;
         Ok(site)
+    }
+
+    /// Changes a site (all fields as when it was created; listed campaigns are added).
+    pub async fn update_site(&self, id: SiteId, new: &NewSite) -> Result<sites::SiteRow> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let codes: Vec<&str> = new.campaigns.iter().map(CampaignCode::as_str).collect();
+        let ids = campaigns::ids_for_codes(&*tx, &codes).await?;
+        let site = sites::update(&tx, id, new, &ids)
+            .await?
+            .ok_or(BookingError::NotFound("site"))?;
+        tx.commit().await?;
+        self.catalog.refresh().await?;
+        Ok(site)
+    }
+
+    /// How many open slots lie ahead and how many of them are full (the opening-day
+    /// view), from PostgreSQL.
+    pub async fn slot_fullness(&self) -> Result<SlotFullness> {
+        let (upcoming, full) = slots::fullness(&**self.client().await?, self.clock.now()).await?;
+        Ok(SlotFullness { upcoming, full })
     }
 
     /// Generates a plan's slots and mirrors them into Redis.

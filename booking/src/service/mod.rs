@@ -3,6 +3,7 @@
 //! PostgreSQL commits first, Redis is told after, and the reconciler repairs Redis if a
 //! process dies in between. Handlers call these; these know nothing of HTTP.
 
+pub mod attorney;
 pub mod authority;
 pub mod catalog;
 pub mod citizen;

@@ -1,6 +1,7 @@
 //! PostgreSQL: the source of truth. All booking SQL lives in this folder; callers own
 //! the transaction and pass it in.
 
+pub mod attorney;
 pub mod bookings;
 pub mod campaigns;
 pub mod population;

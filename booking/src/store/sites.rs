@@ -73,13 +73,7 @@ pub async fn insert(
         )
         .await?
         .get(0);
-    let ids: Vec<i64> = campaigns.iter().map(|c| c.0).collect();
-    tx.execute(
-        "INSERT INTO site_campaigns (site_id, campaign_id) SELECT $1, unnest($2::bigint[])
-         ON CONFLICT DO NOTHING",
-        &[&id, &ids],
-    )
-    .await?;
+    add_campaigns(tx, SiteId(id), campaigns).await?;
     get(tx, SiteId(id))
         .await?
         .ok_or(crate::error::BookingError::NotFound("site"))
@@ -125,4 +119,51 @@ pub async fn close(tx: &tokio_postgres::Transaction<'_>, id: SiteId) -> Result<b
         )
         .await?;
     Ok(n == 1)
+}
+
+/// Changes a site's details and adds campaigns it offers (a campaign is never taken
+/// away here: its slots are closed instead). Returns None if there is no such site.
+pub async fn update(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: SiteId,
+    new: &NewSite,
+    campaigns: &[CampaignId],
+) -> Result<Option<SiteRow>> {
+    let n = tx
+        .execute(
+            "UPDATE sites SET name = $2, address = $3, postcode = $4, municipality_code = $5,
+                 lat = $6, lon = $7
+             WHERE id = $1",
+            &[
+                &id.0,
+                &new.name.as_str(),
+                &new.address.as_str(),
+                &new.postcode.as_str(),
+                &(new.municipality_code.get() as i16),
+                &new.location.lat,
+                &new.location.lon,
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Ok(None);
+    }
+    add_campaigns(tx, id, campaigns).await?;
+    get(tx, id).await
+}
+
+/// The site offers these campaigns too (those it offers already stay).
+async fn add_campaigns(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: SiteId,
+    campaigns: &[CampaignId],
+) -> Result<()> {
+    let ids: Vec<i64> = campaigns.iter().map(|c| c.0).collect();
+    tx.execute(
+        "INSERT INTO site_campaigns (site_id, campaign_id) SELECT $1, unnest($2::bigint[])
+         ON CONFLICT DO NOTHING",
+        &[&id.0, &ids],
+    )
+    .await?;
+    Ok(())
 }

@@ -200,3 +200,15 @@ pub async fn ending_after(c: &impl GenericClient, after: DateTime<Utc>) -> Resul
         .map(|r| from_row(r).state)
         .collect())
 }
+
+/// Open slots that have not ended by `after`, and how many of them are full.
+pub async fn fullness(c: &impl GenericClient, after: DateTime<Utc>) -> Result<(i64, i64)> {
+    let row = c
+        .query_one(
+            "SELECT count(*), count(*) FILTER (WHERE booked >= capacity)
+             FROM slots WHERE ends_at > $1 AND NOT closed",
+            &[&after],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}

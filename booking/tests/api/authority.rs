@@ -1,6 +1,6 @@
 //! Campaigns, sites, slot generation, capacity changes and closures.
 
-use crate::helpers::{spawn_app, tomorrow};
+use crate::helpers::{cpr, spawn_app, tomorrow};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -221,4 +221,97 @@ async fn closing_a_site_closes_its_future_slots() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_site_is_changed_in_place_and_full_slots_are_counted() {
+    let app = spawn_app().await;
+    app.create_campaign("pcr-test", "open").await;
+    app.create_campaign("antigen", "open").await;
+    let site = app.create_site(&["pcr-test"]).await;
+    let slots = app.create_slots(site, "pcr-test", 3, 1).await;
+
+    let changed = json!({
+        "name": "Testcenter Aarhus Nord", "address": "Randersvej 9", "postcode": "8200",
+        "municipality_code": 751, "location": {"lat": 56.19, "lon": 10.18},
+        "campaigns": ["antigen"]
+    });
+    let r = app
+        .request(
+            Method::PUT,
+            &format!("/v1/sites/{site}"),
+            Some(&app.authority),
+            Some(changed.clone()),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["name"], "Testcenter Aarhus Nord");
+    assert_eq!(v["postcode"], "8200");
+    // The site list shows it, offering both campaigns (none is taken away).
+    let list: Value = app
+        .get("/v1/sites?available=false", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let s = &list["sites"][0];
+    assert_eq!(s["name"], "Testcenter Aarhus Nord");
+    assert_eq!(s["campaigns"].as_array().unwrap().len(), 2, "{s}");
+    // Bad input and unknown sites change nothing; citizens may not.
+    let mut bad = changed.clone();
+    bad["postcode"] = json!("12");
+    let r = app
+        .request(
+            Method::PUT,
+            &format!("/v1/sites/{site}"),
+            Some(&app.authority),
+            Some(bad),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = app
+        .request(
+            Method::PUT,
+            "/v1/sites/999999",
+            Some(&app.authority),
+            Some(changed.clone()),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let citizen = app.citizen(&cpr(1)).await;
+    let r = app
+        .request(
+            Method::PUT,
+            &format!("/v1/sites/{site}"),
+            Some(&citizen),
+            Some(changed),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Fullness: one of three one-place slots booked.
+    let f: Value = app
+        .get("/v1/slots/fullness", Some(&app.authority))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(f, json!({"upcoming": 3, "full": 0}));
+    app.book(&citizen, slots[0]).await;
+    let f: Value = app
+        .get("/v1/slots/fullness", Some(&app.authority))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(f, json!({"upcoming": 3, "full": 1}));
+    assert_eq!(
+        app.get("/v1/slots/fullness", Some(&citizen)).await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

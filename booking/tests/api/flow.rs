@@ -372,6 +372,16 @@ async fn a_helper_books_for_a_citizen_and_it_is_recorded() {
     let app = spawn_app().await;
     let slots = app.setup_slots(1, 2).await;
     let citizen_cpr = cpr(7);
+    // The citizen is not in the population register here: a power of attorney lets the
+    // worker act (see attorney.rs for the municipality rule).
+    let r = app
+        .post(
+            "/v1/me/powers-of-attorney",
+            &app.citizen(&citizen_cpr).await,
+            json!({"helper": "kommune-751-worker-12"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
     let helper = app
         .token_for(json!({"role": "helper", "cpr": citizen_cpr, "helper": "kommune-751-worker-12"}))
         .await;

@@ -1,5 +1,6 @@
 //! Black-box tests of the booking service against real PostgreSQL and Redis.
 
+mod attorney;
 mod authority;
 mod batches;
 mod crash;

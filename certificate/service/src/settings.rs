@@ -67,7 +67,7 @@ impl Default for RegisterSettings {
     }
 }
 
-/// What a pass says and how long it lasts: data, not code.
+/// What a pass says; how long it lasts is in the rules of `rules_dir` (data, not code).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PassSettings {
@@ -75,12 +75,12 @@ pub struct PassSettings {
     pub country: String,
     /// The certificate issuer (`is`).
     pub issuer_name: String,
-    /// A vaccination pass is valid this many days from issuing.
-    pub vaccination_validity_days: u32,
-    /// A test pass is valid this many hours from the sample time.
-    pub test_validity_hours: u32,
-    /// Only negative tests make a test pass (codes of `covid-19-lab-result`).
-    pub test_pass_results: Vec<String>,
+    /// A folder of CertLogic acceptance rules (`*.json`) deciding which records make an
+    /// EU DCC and its expiry (`exp`), the same mechanism as `domestic.rules_dir`.
+    pub rules_dir: String,
+    /// No EU pass is valid for longer than this many days from issuing (the rules
+    /// usually end it sooner; the DSC's notAfter always does).
+    pub max_validity_days: u32,
     /// The test types a recovery may be derived from (NAAT/PCR).
     pub recovery_test_types: Vec<String>,
     /// The "detected" result code.
@@ -96,9 +96,8 @@ impl Default for PassSettings {
         Self {
             country: "DK".into(),
             issuer_name: "Sundhedsdatastyrelsen".into(),
-            vaccination_validity_days: 365,
-            test_validity_hours: 72,
-            test_pass_results: vec!["260415000".into()],
+            rules_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/rules/eu").into(),
+            max_validity_days: 365,
             recovery_test_types: vec!["LP6464-4".into()],
             positive_result: "260373001".into(),
             recovery_valid_from_day: 11,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use booking::service::attorney::Entitlements;
 use identity::{DevIdentityProvider, JwksSource, TokenVerifier, VerifierSettings};
 use service_kit::http::{self as kit_http, Readiness};
 use service_kit::storage::postgres_pool;
@@ -45,6 +46,10 @@ impl Application {
         if domestic_rules.is_empty() {
             tracing::warn!("no domestic acceptance rules: no domestic pass can be issued");
         }
+        let eu_rules = load_rule_set(&settings.passes.rules_dir)?;
+        if eu_rules.is_empty() {
+            tracing::warn!("no EU pass validity rules: no EU pass can be issued");
+        }
         let service = Service::new(Parts {
             pg: pg.clone(),
             codes,
@@ -53,16 +58,20 @@ impl Application {
             passes: settings.passes.clone(),
             domestic: settings.domestic.clone(),
             domestic_rules,
+            eu_rules,
             rules,
         })?;
         let (dev_idp, verifier) = identity_parts(&settings)?;
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();
         let readiness = Readiness {
-            postgres: Some(pg),
+            postgres: Some(pg.clone()),
             redis: None,
         };
         let svc_data = web::Data::new(service.clone());
+        // The booking service's helper check: a helper fetches passes only for a
+        // citizen they may act for.
+        let entitlements = web::Data::new(Entitlements::new(pg.clone()));
         let verifier = web::Data::from(verifier);
         let dev_idp = dev_idp.map(web::Data::from);
         let openapi = routes::ApiDoc::openapi();
@@ -73,6 +82,7 @@ impl Application {
                 .app_data(kit_http::query_config())
                 .app_data(kit_http::path_config())
                 .app_data(svc_data.clone())
+                .app_data(entitlements.clone())
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(readiness.clone()))
                 .configure(kit_http::configure_operations)

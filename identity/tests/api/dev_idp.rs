@@ -182,6 +182,18 @@ fn token_requests_are_validated_per_role() {
             ..with_subject(Role::Site, "s")
         },
         TokenRequest {
+            municipality: Some(101),
+            ..citizen(CPR)
+        },
+        TokenRequest {
+            municipality: Some(0),
+            ..helper(CPR, "h")
+        },
+        TokenRequest {
+            municipality: Some(101),
+            ..with_subject(Role::Authority, "a")
+        },
+        TokenRequest {
             name: Some(String::new()),
             ..citizen(CPR)
         },

@@ -41,6 +41,7 @@ pub fn request(role: Role) -> TokenRequest {
         role,
         subject: None,
         helper: None,
+        municipality: None,
         name: None,
     }
 }

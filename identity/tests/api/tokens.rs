@@ -66,6 +66,17 @@ async fn helper_token_names_citizen_and_actor() {
     assert_eq!(principal.role, Role::Helper);
     assert_eq!(principal.subject, Subject::Cpr(Cpr::parse(CPR).unwrap()));
     assert_eq!(principal.actor.as_deref(), Some("relative-42"));
+    assert_eq!(principal.actor_municipality, None);
+    // A municipal worker's token says which municipality they work for, inside `act`.
+    let token = idp
+        .issue(&identity::TokenRequest {
+            municipality: Some(101),
+            ..helper(CPR, "kommune-101-anna")
+        })
+        .unwrap();
+    let principal = verifier_for(&idp).verify(&token).await.unwrap();
+    assert_eq!(principal.actor.as_deref(), Some("kommune-101-anna"));
+    assert_eq!(principal.actor_municipality, Some(101));
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Home, sign-in (the development identity provider's form), sign-out, language.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 use identity::{Cpr, TokenRequest};
 use serde::Deserialize;
@@ -38,8 +38,129 @@ pub async fn home(ctx: Ctx) -> HttpResponse {
 }
 
 pub async fn signin_form(ctx: Ctx) -> HttpResponse {
-    let result = ctx.page("signin.html", "signin_title", json!({}));
+    let result = ctx.page(
+        "signin.html",
+        "signin_title",
+        json!({ "oidc_signin": ctx.state.oidc.is_some() }),
+    );
     ctx.finish(result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// This site's origin as the browser reached it, for a derived callback URL.
+fn origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// `GET /signin/oidc`: start the eID sign-in (OpenID Connect): keep state, nonce and
+/// PKCE verifier in the session, send the browser to the provider.
+pub async fn oidc_start(ctx: Ctx, req: HttpRequest, q: web::Query<StartQuery>) -> HttpResponse {
+    let result: PageResult = async {
+        let oidc = ctx.state.oidc.clone().ok_or(PageError::NotFound)?;
+        let next = local_path(&q.next).unwrap_or("/");
+        let (pending, url) = oidc.start(&oidc.redirect_uri(&origin(&req)), next);
+        ctx.session.update(|d| d.oidc = Some(pending));
+        Ok(redirect_away(&url))
+    }
+    .await;
+    ctx.finish(result)
+}
+
+/// A 303 to the identity provider (not a local path).
+fn redirect_away(url: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, url.to_owned()))
+        .finish()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// `GET /signin/callback`: the provider sends the browser back with a code. The pending
+/// sign-in is used once, whatever happens.
+pub async fn oidc_callback(
+    ctx: Ctx,
+    req: HttpRequest,
+    q: web::Query<CallbackQuery>,
+) -> HttpResponse {
+    let result: PageResult = async {
+        let oidc = ctx.state.oidc.clone().ok_or(PageError::NotFound)?;
+        let pending = ctx
+            .session
+            .get()
+            .oidc
+            .ok_or(crate::oidc::OidcError::State)?;
+        ctx.session.update(|d| d.oidc = None);
+        if let Some(error) = &q.error {
+            return Err(crate::oidc::OidcError::Refused(error.clone()).into());
+        }
+        let signed = oidc
+            .finish(
+                &pending,
+                &q.code,
+                &q.state,
+                &oidc.redirect_uri(&origin(&req)),
+            )
+            .await?;
+        let user = user_from(&ctx, signed)?;
+        if user.role == Role::Helper {
+            ctx.api().entitlement(&user.token).await?;
+        }
+        ctx.session.reset();
+        ctx.session.update(|d| d.user = Some(user));
+        ctx.session.flash("ok", "signed_in");
+        Ok(redirect(&pending.next))
+    }
+    .await;
+    match result {
+        Ok(r) => r,
+        // Back to the sign-in page with the reason (the log has the cause).
+        Err(e) => ctx.finish_post(Err(e), "/signin"),
+    }
+}
+
+/// The session's user from a verified ID token and its access token.
+fn user_from(ctx: &Ctx, signed: crate::oidc::SignedIn) -> Result<User, PageError> {
+    use identity::Subject;
+    let p = signed.principal;
+    let role = match p.role {
+        identity::Role::Citizen => Role::Citizen,
+        identity::Role::Helper => Role::Helper,
+        identity::Role::Authority => Role::Authority,
+        identity::Role::Site => return Err(PageError::WrongRole),
+    };
+    let (cpr, actor) = match p.subject {
+        Subject::Cpr(c) => (Some(c.as_str().to_owned()), p.actor),
+        Subject::Id(id) => (None, Some(id)),
+    };
+    let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
+    let lifetime = signed
+        .expires_in
+        .and_then(|s| i64::try_from(s).ok())
+        .unwrap_or(max)
+        .clamp(1, max);
+    Ok(User {
+        role,
+        token: signed.access_token,
+        expires_at: Utc::now() + Duration::seconds(lifetime),
+        cpr,
+        actor,
+        municipality: p.actor_municipality,
+        name: p.name,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +173,9 @@ pub struct SignInForm {
     helper: String,
     #[serde(default)]
     subject: String,
+    /// A municipal helper's municipality code; empty for a relative.
+    #[serde(default)]
+    municipality: String,
     #[serde(default)]
     name: String,
 }
@@ -81,6 +205,7 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
                 role: identity::Role::Citizen,
                 subject: None,
                 helper: None,
+                municipality: None,
                 name,
             },
         )),
@@ -89,6 +214,12 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
             if Cpr::parse(&helper).is_ok() {
                 return Err(PageError::Input("err_helper_id"));
             }
+            let municipality = trimmed(&form.municipality)
+                .map(|m| match m.parse::<u16>() {
+                    Ok(code) if (1..=999).contains(&code) => Ok(code),
+                    _ => Err(PageError::Input("err_municipality_code")),
+                })
+                .transpose()?;
             Ok((
                 Role::Helper,
                 TokenRequest {
@@ -96,6 +227,7 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
                     role: identity::Role::Helper,
                     subject: None,
                     helper: Some(helper),
+                    municipality,
                     name,
                 },
             ))
@@ -112,6 +244,7 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
                     role: identity::Role::Authority,
                     subject: Some(subject),
                     helper: None,
+                    municipality: None,
                     name,
                 },
             ))
@@ -128,6 +261,10 @@ pub async fn signin(ctx: Ctx, form: web::Form<SignInForm>) -> HttpResponse {
         }
         let (role, request) = token_request(&form)?;
         let token = ctx.api().dev_token(&request).await?;
+        if role == Role::Helper {
+            // Said at once, not on the first page: may this helper act for this citizen?
+            ctx.api().entitlement(&token.access_token).await?;
+        }
         let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
         let lifetime = i64::try_from(token.expires_in).unwrap_or(max).clamp(1, max);
         let user = User {
@@ -136,6 +273,7 @@ pub async fn signin(ctx: Ctx, form: web::Form<SignInForm>) -> HttpResponse {
             expires_at: Utc::now() + Duration::seconds(lifetime),
             cpr: request.cpr.clone(),
             actor: request.helper.clone().or(request.subject.clone()),
+            municipality: request.municipality,
             name: request.name.clone(),
         };
         // A new session on sign-in: a new CSRF secret, nothing carried over.
@@ -162,6 +300,13 @@ pub async fn stay_signed_in(ctx: Ctx, form: web::Form<StayForm>) -> HttpResponse
     let result: PageResult = async {
         ctx.check_csrf(&form.csrf)?;
         let user = ctx.user()?;
+        if ctx.state.oidc.is_some() {
+            // A fresh round trip to the provider (seamless while its own session lasts).
+            return Ok(redirect(&format!(
+                "/signin/oidc?next={}",
+                super::book::urlencode(&back)
+            )));
+        }
         let request = TokenRequest {
             cpr: user.cpr.clone(),
             role: match user.role {
@@ -175,6 +320,7 @@ pub async fn stay_signed_in(ctx: Ctx, form: web::Form<StayForm>) -> HttpResponse
             helper: (user.role == Role::Helper)
                 .then(|| user.actor.clone())
                 .flatten(),
+            municipality: user.municipality,
             name: user.name.clone(),
         };
         let token = ctx.api().dev_token(&request).await?;
@@ -209,6 +355,10 @@ pub async fn help_citizen(ctx: Ctx, form: web::Form<HelpForm>) -> HttpResponse {
         if user.role != Role::Helper {
             return Err(PageError::WrongRole);
         }
+        if ctx.state.oidc.is_some() {
+            // The eID provider issues a token for one citizen at a time.
+            return Err(PageError::Input("err_switch_sign_in_again"));
+        }
         let helper = user.actor.clone().ok_or(PageError::WrongRole)?;
         let (_, request) = token_request(&SignInForm {
             csrf: String::new(),
@@ -216,9 +366,13 @@ pub async fn help_citizen(ctx: Ctx, form: web::Form<HelpForm>) -> HttpResponse {
             cpr: form.cpr.clone(),
             helper,
             subject: String::new(),
+            municipality: user.municipality.map(|m| m.to_string()).unwrap_or_default(),
             name: String::new(),
         })?;
         let token = ctx.api().dev_token(&request).await?;
+        // Refused (not their municipality, no power of attorney): stay with the current
+        // citizen and say why.
+        ctx.api().entitlement(&token.access_token).await?;
         let max = i64::from(ctx.state.settings.session.max_minutes.max(1)) * 60;
         let lifetime = i64::try_from(token.expires_in).unwrap_or(max).clamp(1, max);
         // Whatever was held for the previous citizen is theirs, not this one's.
@@ -292,6 +446,7 @@ mod tests {
             cpr: cpr.into(),
             helper: helper.into(),
             subject: subject.into(),
+            municipality: String::new(),
             name: String::new(),
         }
     }

@@ -15,7 +15,7 @@ use crate::errors::PageError;
 use crate::session::{Role, User};
 use crate::timefmt;
 
-fn authority(ctx: &Ctx) -> Result<User, PageError> {
+pub(crate) fn authority(ctx: &Ctx) -> Result<User, PageError> {
     let user = ctx.user()?;
     if user.role == Role::Authority {
         Ok(user)
@@ -168,13 +168,23 @@ pub fn opening_day(minutes: &[crate::live::Counters]) -> Value {
     })
 }
 
-fn opening_now(ctx: &Ctx) -> Value {
+/// The opening-day view now: the sampled counters per minute, and how many open slots
+/// ahead are full (from PostgreSQL; "–" when that cannot be read just now).
+async fn opening_now(ctx: &Ctx, token: &str) -> Value {
     let samples = ctx.state.samples.snapshot();
     let mut v = opening_day(&crate::live::per_minute(
         &samples,
         Utc::now(),
         OPENING_MINUTES,
     ));
+    let fullness = ctx.api().slot_fullness(token).await;
+    if let Err(e) = &fullness {
+        tracing::info!(error = %e, "slot fullness unavailable");
+    }
+    v["figures"]["full_slots"] = match fullness {
+        Ok(f) => json!(format!("{} / {}", f.full, f.upcoming)),
+        Err(_) => json!("–"),
+    };
     v["updated"] = json!(timefmt::time(Utc::now()));
     v
 }
@@ -182,7 +192,7 @@ fn opening_now(ctx: &Ctx) -> Value {
 /// `GET /console/live.json`: what the opening-day view polls.
 pub async fn live(ctx: Ctx) -> HttpResponse {
     match authority(&ctx) {
-        Ok(_) => HttpResponse::Ok().json(opening_now(&ctx)),
+        Ok(user) => HttpResponse::Ok().json(opening_now(&ctx, &user.token).await),
         Err(e) => HttpResponse::build(
             actix_web::http::StatusCode::from_u16(e.status())
                 .unwrap_or(actix_web::http::StatusCode::FORBIDDEN),
@@ -297,21 +307,7 @@ async fn console_page(
         api.cohorts(&user.token),
         api.waves(&user.token)
     )?;
-    let mut sites = Vec::new();
-    loop {
-        let page = api
-            .sites(&[
-                ("available", "false".to_owned()),
-                ("limit", "200".to_owned()),
-                ("offset", sites.len().to_string()),
-            ])
-            .await?;
-        let got = page.sites.len();
-        sites.extend(page.sites);
-        if got == 0 || sites.len() >= page.total {
-            break;
-        }
-    }
+    let sites = api.every_site().await?;
     let capacity = capacity(&campaigns, &sites);
     let mut cohort_rows = Vec::new();
     for c in cohorts.iter().rev().take(20) {
@@ -376,7 +372,7 @@ async fn console_page(
                 "municipality": form.municipality, "priority_group": form.priority_group,
             },
             "preview": preview,
-            "opening": opening_now(ctx),
+            "opening": opening_now(ctx, &user.token).await,
             "uptake": uptake,
             "capacity": capacity,
             "key": uuid::Uuid::new_v4().to_string(),

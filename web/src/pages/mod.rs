@@ -6,10 +6,12 @@
 //! came from. An ended sign-in sends the person to sign in again.
 
 pub mod assets;
+pub mod attorney;
 pub mod auth;
 pub mod book;
 pub mod bookings;
 pub mod console;
+pub mod console_sites;
 pub mod passes;
 
 use std::future::Future;
@@ -34,6 +36,8 @@ pub struct AppState {
     pub samples: Arc<crate::live::Samples>,
     pub api: Api,
     pub settings: Arc<Settings>,
+    /// The OpenID Connect client when `identity.provider = "oidc"`.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 /// What every handler needs: the app, the session, the page language and path.
@@ -114,10 +118,9 @@ impl Ctx {
 
     fn base(&self, title_key: &str) -> Value {
         let user = self.session.user(Utc::now());
-        let flash = self
-            .session
-            .take_flash()
-            .map(|f| json!({ "kind": f.kind, "text": i18n::text(self.lang, &f.key) }));
+        let flash = self.session.take_flash().map(
+            |f| json!({ "kind": f.kind, "text": i18n::text(self.lang, &f.key), "field": f.field }),
+        );
         let warn = i64::from(self.state.settings.session.warn_minutes);
         let user = user.map(|u| {
             let masked = u.cpr.as_deref().map(crate::cpr::masked);
@@ -186,7 +189,8 @@ impl Ctx {
             Err(e @ PageError::Template(_)) => self.error_page(e),
             Err(e) => {
                 log_error(&e);
-                self.session.flash("error", e.message_key());
+                self.session
+                    .flash_about("error", e.message_key(), e.field());
                 redirect(back)
             }
         }
@@ -266,6 +270,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signin", web::post().to(auth::signin))
         .route("/signout", web::post().to(auth::signout))
         .route("/signin/extend", web::post().to(auth::stay_signed_in))
+        .route("/signin/oidc", web::get().to(auth::oidc_start))
+        .route("/signin/callback", web::get().to(auth::oidc_callback))
         .route("/helper/citizen", web::post().to(auth::help_citizen))
         .route("/lang/{code}", web::get().to(auth::set_lang))
         .route("/static/{file}", web::get().to(assets::file))
@@ -288,12 +294,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/bookings/{id}/cancel", web::post().to(bookings::cancel))
         .route("/audit", web::get().to(bookings::audit))
+        .route("/attorney", web::get().to(attorney::page))
+        .route("/attorney", web::post().to(attorney::grant))
+        .route("/attorney/revoke", web::post().to(attorney::revoke))
         .route("/console", web::get().to(console::home))
         .route("/console/live.json", web::get().to(console::live))
         .route("/console/cohorts", web::post().to(console::cohort))
         .route(
             "/console/campaigns",
             web::post().to(console::create_campaign),
+        )
+        .route("/console/sites", web::get().to(console_sites::list))
+        .route("/console/sites", web::post().to(console_sites::create))
+        .route("/console/sites/{id}", web::get().to(console_sites::show))
+        .route("/console/sites/{id}", web::post().to(console_sites::update))
+        .route(
+            "/console/sites/{id}/slots",
+            web::post().to(console_sites::generate),
+        )
+        .route(
+            "/console/slots/{id}/capacity",
+            web::post().to(console_sites::capacity),
         )
         .route("/console/waves", web::post().to(console::open_wave))
         .route("/console/waves/{id}", web::get().to(console::wave))
@@ -308,7 +329,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/passes", web::get().to(passes::overview))
         .route("/passes/{kind}", web::get().to(passes::show))
         .route("/passes/{kind}", web::post().to(passes::issue))
-        .route("/passes/{kind}/qr.png", web::get().to(passes::qr));
+        .route("/passes/{kind}/qr.png", web::get().to(passes::qr))
+        .route("/passes/{kind}/pass.pdf", web::get().to(passes::pdf));
 }
 
 #[cfg(test)]

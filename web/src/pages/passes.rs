@@ -1,13 +1,14 @@
 //! My passes and what the registers hold: the passes the registers support now (with
-//! the test result or vaccination behind each), showing one as a QR code on screen, and
-//! a page that prints as the pass (the browser's "print to PDF" makes the PDF).
+//! the test result or vaccination behind each; the EU passes and the domestic pass at
+//! both levels), showing one as a QR code on screen, and the printable PDF pass from
+//! the pass service (fetched with the person's token, so a helper gets it too).
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{redirect, Ctx};
-use crate::api::{PassKind, PassOffer};
+use crate::api::{PassKind, PassOffer, PdfLang};
 use crate::errors::PageError;
 use crate::i18n::{self, Lang};
 use crate::timefmt;
@@ -38,7 +39,27 @@ fn text_of(v: &Value, field: &str) -> String {
 
 /// The register facts behind an offer, as (label, value) lines.
 pub fn facts(lang: Lang, offer: &PassOffer) -> Vec<(String, String)> {
-    let d = &offer.details;
+    match offer.kind() {
+        Some(PassKind::Domestic1 | PassKind::Domestic2) => {
+            // The domestic pass names the record the rules accepted.
+            let source = text_of(&offer.details, "source");
+            let based_on = (
+                i18n::text(lang, "fact_based_on").to_owned(),
+                i18n::text(lang, &format!("pass_{source}")).to_owned(),
+            );
+            let mut lines = vec![based_on];
+            if let Some(kind) = PassKind::parse(&source) {
+                lines.extend(record_facts(lang, kind, &offer.details["record"]));
+            }
+            lines
+        }
+        Some(kind) => record_facts(lang, kind, &offer.details),
+        None => Vec::new(),
+    }
+}
+
+/// The facts of one register record of `kind`.
+fn record_facts(lang: Lang, kind: PassKind, d: &Value) -> Vec<(String, String)> {
     let t = |k: &str| i18n::text(lang, k).to_owned();
     let when = |field: &str| {
         let raw = text_of(d, field);
@@ -50,7 +71,7 @@ pub fn facts(lang: Lang, offer: &PassOffer) -> Vec<(String, String)> {
             },
         }
     };
-    match offer.kind {
+    match kind {
         PassKind::Vaccination => vec![
             (
                 t("fact_dose"),
@@ -76,6 +97,7 @@ pub fn facts(lang: Lang, offer: &PassOffer) -> Vec<(String, String)> {
             (t("fact_centre"), text_of(d, "test_centre")),
         ],
         PassKind::Recovery => vec![(t("fact_first_positive"), when("first_positive"))],
+        PassKind::Domestic1 | PassKind::Domestic2 => Vec::new(),
     }
 }
 
@@ -91,27 +113,29 @@ pub async fn overview(ctx: Ctx) -> HttpResponse {
         let offers: Vec<Value> = o
             .available
             .iter()
-            .map(|offer| {
+            .filter_map(|offer| Some((offer, offer.kind()?)))
+            .map(|(offer, kind)| {
                 let facts: Vec<Value> = facts(ctx.lang, offer)
                     .into_iter()
                     .map(|(label, value)| json!({ "label": label, "value": value }))
                     .collect();
                 json!({
-                    "kind": offer.kind.as_str(),
-                    "name": ctx.t(&format!("pass_{}", offer.kind.as_str())),
+                    "kind": kind.as_str(),
+                    "name": ctx.t(&format!("pass_{}", kind.as_str())),
                     "valid_from": timefmt::datetime_long(offer.valid_from, ctx.lang),
                     "valid_until": timefmt::datetime_long(offer.valid_until, ctx.lang),
                     "facts": facts,
-                    "issued": offer.current_uvci.is_some(),
+                    "issued": offer.current_id.is_some(),
                 })
             })
             .collect();
         let issued: Vec<Value> = o
             .issued
             .iter()
-            .map(|p| {
+            .filter_map(|p| Some((p, p.kind()?)))
+            .map(|(p, kind)| {
                 json!({
-                    "name": ctx.t(&format!("pass_{}", p.kind)),
+                    "name": ctx.t(&format!("pass_{}", kind.as_str())),
                     "issued_at": timefmt::datetime_long(p.issued_at, ctx.lang),
                     "expires_at": timefmt::datetime_long(p.expires_at, ctx.lang),
                     "revoked": p.revoked_at.is_some(),
@@ -161,6 +185,7 @@ pub async fn show(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
                     "kind": kind.as_str(),
                     "name": ctx.t(&format!("pass_{}", kind.as_str())),
                     "uvci": pass.uvci,
+                    "domestic": pass.level.is_some(),
                     "issued_at": timefmt::datetime_long(pass.issued_at, ctx.lang),
                     "expires_at": timefmt::datetime_long(pass.expires_at, ctx.lang),
                     "holder": user.name.clone().or(holder),
@@ -179,6 +204,40 @@ pub async fn qr(ctx: Ctx, path: web::Path<String>) -> HttpResponse {
         let kind = kind_from(&path)?;
         let png = ctx.api().pass_qr_png(&user.token, kind).await?;
         Ok(HttpResponse::Ok().content_type("image/png").body(png))
+    }
+    .await;
+    ctx.finish(result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PdfQuery {
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// `GET /passes/{kind}/pass.pdf?lang=da|en|both`: the printable pass from the pass
+/// service, fetched with the person's token (a helper's prints the citizen's pass, and
+/// the pass service records it), offered as a download.
+pub async fn pdf(ctx: Ctx, path: web::Path<String>, q: web::Query<PdfQuery>) -> HttpResponse {
+    let result = async {
+        let user = ctx.citizen()?;
+        let kind = kind_from(&path)?;
+        let lang = match q.lang.as_deref() {
+            None => PdfLang::Da,
+            Some(l) => PdfLang::parse(l).ok_or(PageError::NotFound)?,
+        };
+        let pdf = ctx.api().pass_pdf(&user.token, kind, lang).await?;
+        Ok(HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"coronapas-{}-{}.pdf\"",
+                    kind.as_str(),
+                    lang.as_str()
+                ),
+            ))
+            .body(pdf))
     }
     .await;
     ctx.finish(result)

@@ -65,6 +65,7 @@ async function signIn(page, fields) {
   if (fields.role) await page.check(`#role-${fields.role}`);
   if (fields.cpr) await page.fill("#cpr", fields.cpr);
   if (fields.helper) await page.fill("#helper", fields.helper);
+  if (fields.municipality) await page.fill("#municipality", fields.municipality);
   if (fields.subject) await page.fill("#subject", fields.subject);
   if (fields.name) await page.fill("#name", fields.name);
   await page.getByRole("button", { name: "Log ind" }).click();
@@ -157,7 +158,7 @@ async function citizenJourney(page) {
   await page.getByRole("link", { name: "Dansk" }).click();
   await expectText(page, "Du har ingen kommende tider.");
 
-  // Passes: the register facts, the QR code on screen, a page that prints as the pass.
+  // Passes: the register facts, the QR code on screen, the PDF pass to print.
   await page.getByRole("link", { name: "Mine pas og resultater" }).first().click();
   await expectText(page, "Vaccinationspas");
   await axe(page, "passes and results");
@@ -174,6 +175,11 @@ async function citizenJourney(page) {
   await page.emulateMedia({ media: "print" });
   check(!(await page.locator("header.top").isVisible()), "printing shows the pass only");
   await page.emulateMedia({ media: "screen" });
+  // The printable PDF pass: a plain link, fetched with the session like a click would.
+  const pdfLink = page.getByRole("link", { name: "Hent PDF til udskrift (dansk)" });
+  check(await pdfLink.isVisible(), "the pass page links the PDF to print");
+  const pdf = await page.request.get(new URL(await pdfLink.getAttribute("href"), page.url()).href);
+  check(pdf.ok() && pdf.headers()["content-type"] === "application/pdf", "the PDF link gives the PDF pass");
 
   await page.getByRole("link", { name: "Hvem har set mine data" }).first().click();
   await expectText(page, "Ingen andre har set dine oplysninger.");
@@ -239,7 +245,8 @@ async function keyboardJourney(page) {
 
 // --- A helper books for a citizen, who then sees it in "who has looked at my data". ---
 async function helperJourney(page) {
-  await signIn(page, { role: "helper", cpr: HELPED, helper: "kommune-101-anna" });
+  // A municipal worker of København (101), where the helped citizen lives.
+  await signIn(page, { role: "helper", cpr: HELPED, helper: "kommune-101-anna", municipality: "101" });
   await expectText(page, "Du handler på vegne af");
   const masked = `${HELPED.slice(0, 6)}-****`;
   const text = await page.locator("body").innerText();
@@ -271,8 +278,33 @@ async function helperJourney(page) {
   await expectText(page, "bookede en tid");
   await axe(page, "who has looked at my data");
   await shoot(page, "audit");
+
+  // Powers of attorney: the citizen gives one to a relative, sees it, and takes it back.
+  await page.getByRole("link", { name: "Fuldmagter" }).first().click();
+  await expectText(page, "Du har ikke givet nogen fuldmagt.");
+  await axe(page, "powers of attorney (none)");
+  await page.getByRole("button", { name: "Giv fuldmagt" }).click();
+  await expectText(page, "Skriv hjælperens eget id");
+  check((await page.getAttribute("#attorney-helper", "aria-invalid")) === "true", "the empty field is marked invalid");
+  check((await page.getAttribute("#attorney-helper", "aria-describedby")).includes("form-error"), "the field points at the error");
+  await axe(page, "powers of attorney (error)");
+  await page.getByLabel("Hjælperens id").fill("datter-anna");
+  await page.getByRole("button", { name: "Giv fuldmagt" }).click();
+  await expectText(page, "Fuldmagten er givet.");
+  await axe(page, "powers of attorney (one)");
+  await shoot(page, "attorney");
+  await page.getByRole("button", { name: "Tilbagekald – datter-anna" }).click();
+  await expectText(page, "Fuldmagten er tilbagekaldt.");
   await signOut(page);
-  log("helper journey: booked on behalf; the citizen sees it");
+  // Without it, the relative is told why they cannot act.
+  await page.goto(`${WEB}/signin`);
+  await page.check("#role-helper");
+  await page.fill("#cpr", HELPED);
+  await page.fill("#helper", "datter-anna");
+  await page.getByRole("button", { name: "Log ind" }).click();
+  await expectText(page, "Borgeren har ikke givet dig fuldmagt");
+  await axe(page, "sign-in (helper refused)");
+  log("helper journey: booked on behalf; the citizen sees it; a power of attorney given and revoked");
 }
 
 // --- The authority opens a wave and watches the counts move. ---
@@ -329,8 +361,47 @@ async function authorityJourney(page) {
   await expectText(page, "50 %");
   await axe(page, "console with uptake");
   await shoot(page, "console");
+
+  // Sites, times and capacity: a new site (a mistake first), its times, one capacity.
+  check((await page.locator('[data-od="full_slots"]').textContent()).includes("/"), "full times now are counted");
+  await page.getByRole("link", { name: "Steder, tider og kapacitet" }).click();
+  await expectText(page, "Nyt sted");
+  await axe(page, "console sites");
+  await page.getByLabel("Navn", { exact: true }).fill("Vaccinationscenter Valby");
+  await page.getByLabel("Adresse").fill("Valby Langgade 1");
+  await page.getByLabel("Postnummer").fill("25");
+  await page.selectOption("#site-municipality", { label: "København" });
+  await page.getByLabel("Breddegrad").fill("55,66");
+  await page.getByLabel("Længdegrad").fill("12,51");
+  await page.getByLabel("PCR-test", { exact: false }).first().check();
+  await page.getByRole("button", { name: "Opret stedet" }).click();
+  await expectText(page, "Postnummeret er 4 cifre");
+  check((await page.getAttribute("#site-postcode", "aria-invalid")) === "true", "the postcode is marked invalid");
+  await axe(page, "console sites (error)");
+  await page.getByLabel("Navn", { exact: true }).fill("Vaccinationscenter Valby");
+  await page.getByLabel("Adresse").fill("Valby Langgade 1");
+  await page.getByLabel("Postnummer").fill("2500");
+  await page.selectOption("#site-municipality", { label: "København" });
+  await page.getByLabel("Breddegrad").fill("55,66");
+  await page.getByLabel("Længdegrad").fill("12,51");
+  await page.getByLabel("PCR-test", { exact: false }).first().check();
+  await page.getByRole("button", { name: "Opret stedet" }).click();
+  await expectText(page, "Stedet er oprettet.");
+  await page.fill("#plan-from", FIRST_DAY);
+  await page.fill("#plan-to", FIRST_DAY);
+  await page.fill("#plan-opens", "08:00");
+  await page.fill("#plan-closes", "09:00");
+  await page.fill("#plan-interval", "20");
+  await page.fill("#plan-capacity", "4");
+  await page.getByRole("button", { name: "Lav tiderne" }).click();
+  await expectText(page, "Tiderne er lavet.");
+  await axe(page, "site: times and capacity");
+  await page.locator("input[name=capacity]").first().fill("6");
+  await page.getByRole("button", { name: /^Skift/ }).first().click();
+  await expectText(page, "Kapaciteten er ændret.");
+  await shoot(page, "site");
   await signOut(page);
-  log("authority journey: opened a wave and watched the booked count move");
+  log("authority journey: opened a wave and watched the booked count move; made a site, its times and a capacity change");
 }
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "web-chromium-"));

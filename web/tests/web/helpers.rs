@@ -61,6 +61,10 @@ fn rand_suffix() -> String {
 /// Citizens in the population register with a vaccination (passes carry their name).
 pub const VACCINATED: [u32; 2] = [21, 31];
 
+/// Citizens of København (101), whom a worker of that municipality may help; born in
+/// 1980, so the 50-59 cohorts and uptake figures of Aarhus stay as they were.
+pub const IN_COPENHAGEN: [u32; 4] = [3382, 3383, 3411, 3412];
+
 /// A valid CPR number for test citizen `n` (born 1970-1999).
 pub fn cpr(n: u32) -> String {
     let day = 1 + n % 28;
@@ -150,6 +154,12 @@ impl Stack {
         for n in VACCINATED {
             csv.push_str(&format!(
                 "{},Åse,Mølgaard,Vestergade {n},8000,Aarhus,751,digital,false,da,\n",
+                cpr(n)
+            ));
+        }
+        for n in IN_COPENHAGEN {
+            csv.push_str(&format!(
+                "{},Karl,Holm,Nørregade {n},1165,København K,101,digital,false,da,\n",
                 cpr(n)
             ));
         }

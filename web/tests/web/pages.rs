@@ -321,6 +321,41 @@ async fn passes_show_register_facts_and_a_qr_code() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     let png = r.bytes().await.unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
+    // The printable PDF pass, through the pages with the person's token, in each language.
+    assert!(
+        pass.contains("href=\"/passes/vaccination/pass.pdf?lang=da\""),
+        "{pass}"
+    );
+    for lang in ["da", "en", "both"] {
+        let r = c
+            .get(format!("{web}/passes/vaccination/pass.pdf?lang={lang}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"));
+        assert_eq!(&r.bytes().await.unwrap()[..5], b"%PDF-");
+    }
+    let (status, _) = get(&c, format!("{web}/passes/vaccination/pass.pdf?lang=fr")).await;
+    assert_eq!(status, 404);
+    // Vaccinated 20 days ago: the domestic pass is offered at both levels too.
+    let (_, page) = get(&c, format!("{web}/passes")).await;
+    assert!(page.contains("Dansk coronapas, kun gyldighed"), "{page}");
+    assert!(page.contains("action=\"/passes/domestic-2\""), "{page}");
+    let (_, pass) = post(&c, format!("{web}/passes/domestic-2"), &[("csrf", &csrf)]).await;
+    assert!(pass.contains("src=\"/passes/domestic-2/qr.png\""), "{pass}");
+    assert!(pass.contains("Tag billedlegitimation med"), "{pass}");
+    let r = c
+        .get(format!("{web}/passes/domestic-2/pass.pdf?lang=en"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
     // The issued pass is listed; an unknown kind is a 404.
     let (_, page) = get(&c, format!("{web}/passes")).await;
     assert!(page.contains("Udstedte pas"));
@@ -563,8 +598,8 @@ async fn a_helper_books_for_a_citizen_switches_citizen_and_the_citizen_sees_it()
     let stack = Stack::start().await;
     let web = &stack.web;
     let h = browser();
-    let first = cpr(51);
-    let second = cpr(52);
+    let first = cpr(crate::helpers::IN_COPENHAGEN[2]);
+    let second = cpr(crate::helpers::IN_COPENHAGEN[3]);
     let home = sign_in(
         &h,
         &stack,
@@ -572,6 +607,7 @@ async fn a_helper_books_for_a_citizen_switches_citizen_and_the_citizen_sees_it()
             ("role", "helper"),
             ("cpr", &first),
             ("helper", "kommune-101-anna"),
+            ("municipality", "101"),
         ],
     )
     .await;
@@ -684,4 +720,260 @@ async fn the_sign_in_warns_before_it_ends_and_can_be_extended() {
     let csrf = input_value(&signin, "csrf");
     let (_, page) = post(&other, format!("{web}/signin/extend"), &[("csrf", &csrf)]).await;
     assert!(page.contains("Log ind for at fortsætte."), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_grants_and_revokes_a_power_of_attorney_and_helpers_are_held_to_it() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let mother = cpr(71);
+
+    // A relative without a power of attorney is turned away at sign-in, with the reason.
+    let h = browser();
+    let helper = [
+        ("role", "helper"),
+        ("cpr", mother.as_str()),
+        ("helper", "soen-jens"),
+    ];
+    let page = sign_in(&h, &stack, &helper).await;
+    assert!(
+        page.contains("Borgeren har ikke givet dig fuldmagt"),
+        "{page}"
+    );
+    assert!(!page.contains("Du handler på vegne af"), "{page}");
+
+    // The mother gives it on her own page.
+    let c = browser();
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &mother)]).await;
+    let (status, page) = get(&c, format!("{web}/attorney")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Du har ikke givet nogen fuldmagt."), "{page}");
+    let csrf = input_value(&page, "csrf");
+    // A CPR number is not a helper id: the field is marked and points at the message.
+    let (_, page) = post(
+        &c,
+        format!("{web}/attorney"),
+        &[("csrf", &csrf), ("helper", &mother)],
+    )
+    .await;
+    assert!(
+        page.contains("id=\"form-error\"")
+            && page.contains(
+                "aria-describedby=\"attorney-helper-hint form-error\" aria-invalid=\"true\""
+            ),
+        "{page}"
+    );
+    let (_, page) = post(
+        &c,
+        format!("{web}/attorney"),
+        &[("csrf", &csrf), ("helper", "soen-jens")],
+    )
+    .await;
+    assert!(
+        page.contains("Fuldmagten er givet.") && page.contains("<td>soen-jens</td>"),
+        "{page}"
+    );
+
+    // Now the relative may act, and what they do is recorded.
+    let h = browser();
+    let page = sign_in(&h, &stack, &helper).await;
+    assert!(page.contains("Du handler på vegne af"), "{page}");
+    let (status, _) = get(&h, format!("{web}/bookings")).await;
+    assert_eq!(status, 200);
+    // A helper cannot see or change the grants.
+    let (_, page) = get(&h, format!("{web}/attorney")).await;
+    assert!(page.contains("Kun borgeren selv kan se og ændre"), "{page}");
+
+    // Revoked: the relative's next request is refused.
+    let (_, page) = post(
+        &c,
+        format!("{web}/attorney/revoke"),
+        &[("csrf", &csrf), ("helper", "soen-jens")],
+    )
+    .await;
+    assert!(page.contains("Fuldmagten er tilbagekaldt."), "{page}");
+    let (status, page) = get(&h, format!("{web}/bookings")).await;
+    assert_eq!(status, 403);
+    assert!(
+        page.contains("Borgeren har ikke givet dig fuldmagt"),
+        "{page}"
+    );
+
+    // A municipal worker: their own municipality's citizens only.
+    let w = browser();
+    let page = sign_in(
+        &w,
+        &stack,
+        &[
+            ("role", "helper"),
+            ("cpr", &cpr(crate::helpers::VACCINATED[0])),
+            ("helper", "kommune-101-anna"),
+            ("municipality", "101"),
+        ],
+    )
+    .await;
+    assert!(
+        page.contains("Du kan kun hjælpe borgere i din egen kommune"),
+        "{page}"
+    );
+    let page = sign_in(
+        &w,
+        &stack,
+        &[
+            ("role", "helper"),
+            ("cpr", &cpr(crate::helpers::IN_COPENHAGEN[2])),
+            ("helper", "kommune-101-anna"),
+            ("municipality", "abc"),
+        ],
+    )
+    .await;
+    assert!(page.contains("Kommunekoden er et tal"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authority_creates_and_changes_a_site_generates_times_and_sets_capacity() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let a = browser();
+    sign_in(&a, &stack, &[("role", "authority"), ("subject", "sst-1")]).await;
+    let (_, console) = get(&a, format!("{web}/console")).await;
+    assert!(
+        console.contains("Fulde tider nu") && console.contains("data-od=\"full_slots\">0 &#x2f; "),
+        "{console}"
+    );
+    assert!(console.contains("href=\"/console/sites\""));
+    let (status, page) = get(&a, format!("{web}/console/sites?municipality=751")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Testcenter Aarhus"), "{page}");
+    let csrf = input_value(&page, "csrf");
+    let key = input_value(&page, "key");
+    let mut site = vec![
+        ("csrf", csrf.clone()),
+        ("key", key.clone()),
+        ("name", "Vaccinationscenter Valby".to_owned()),
+        ("address", "Valby Langgade 1".to_owned()),
+        ("postcode", "25".to_owned()),
+        ("municipality", "101".to_owned()),
+        ("lat", "55,66".to_owned()),
+        ("lon", "12.51".to_owned()),
+        ("campaign.pcr-test", "on".to_owned()),
+    ];
+    let form = |f: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { f.clone() };
+    let post_owned = |url: String, f: Vec<(&'static str, String)>| {
+        let a = a.clone();
+        async move {
+            let r = a.post(url).form(&f).send().await.expect("post");
+            (r.status().as_u16(), r.text().await.expect("body"))
+        }
+    };
+    // A bad postcode: the field is marked and points at the message; nothing is made.
+    let (_, page) = post_owned(format!("{web}/console/sites"), form(&site)).await;
+    assert!(
+        page.contains("Postnummeret er 4 cifre")
+            && page.contains(
+                "aria-describedby=\"site-postcode-hint form-error\" aria-invalid=\"true\""
+            ),
+        "{page}"
+    );
+    site[4].1 = "2500".to_owned();
+    let (_, page) = post_owned(format!("{web}/console/sites"), form(&site)).await;
+    assert!(
+        page.contains("Stedet er oprettet.") && page.contains("<h1>Vaccinationscenter Valby</h1>"),
+        "{page}"
+    );
+    let site_path = page
+        .split("action=\"/console/sites/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the site's form")
+        .trim_end_matches("/slots")
+        .to_owned();
+    let csrf = input_value(&page, "csrf");
+    let key = uuid::Uuid::new_v4().to_string();
+
+    // Generate times tomorrow, 08:00-09:00 every 20 minutes, 4 places each.
+    let day = Stack::first_day();
+    let plan = |closes: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("key", key.clone()),
+            ("campaign", "pcr-test".to_owned()),
+            ("from", day.clone()),
+            ("to", day.clone()),
+            ("opens", "08:00".to_owned()),
+            ("closes", closes.to_owned()),
+            ("interval", "20".to_owned()),
+            ("capacity", "4".to_owned()),
+        ]
+    };
+    let (_, page) = post_owned(
+        format!("{web}/console/sites/{site_path}/slots"),
+        plan("07:00"),
+    )
+    .await;
+    assert!(page.contains("lukketiden skal ligge efter"), "{page}");
+    assert!(page.contains("id=\"plan-closes\""));
+    let (_, page) = post_owned(
+        format!("{web}/console/sites/{site_path}/slots"),
+        plan("09:00"),
+    )
+    .await;
+    assert!(page.contains("Tiderne er lavet."), "{page}");
+    assert_eq!(page.matches("/capacity\"").count(), 3, "{page}");
+    let slot = page
+        .split("action=\"/console/slots/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("a slot")
+        .to_owned();
+    let capacity = |value: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("key", uuid::Uuid::new_v4().to_string()),
+            ("capacity", value.to_owned()),
+            ("site", site_path.clone()),
+            ("campaign", "pcr-test".to_owned()),
+            ("date", day.clone()),
+        ]
+    };
+    let (_, page) = post_owned(
+        format!("{web}/console/slots/{slot}/capacity"),
+        capacity("many"),
+    )
+    .await;
+    assert!(
+        page.contains("Pladser er et helt tal")
+            && page.contains(&format!("id=\"capacity-{slot}\" name=\"capacity\" value=\"4\" inputmode=\"numeric\" maxlength=\"5\" size=\"5\" aria-invalid=\"true\" aria-describedby=\"form-error\"")),
+        "{page}"
+    );
+    let (_, page) = post_owned(
+        format!("{web}/console/slots/{slot}/capacity"),
+        capacity("9"),
+    )
+    .await;
+    assert!(
+        page.contains("Kapaciteten er ændret.")
+            && page.contains(&format!(
+                "id=\"capacity-{slot}\" name=\"capacity\" value=\"9\""
+            )),
+        "{page}"
+    );
+
+    // Change the site: a new name, and it offers the first vaccination dose too.
+    let mut changed = site.clone();
+    changed[1].1 = uuid::Uuid::new_v4().to_string();
+    changed[2].1 = "Vaccinationscenter Valby Nord".to_owned();
+    changed.push(("campaign.covid-dose-1", "on".to_owned()));
+    let (_, page) = post_owned(format!("{web}/console/sites/{site_path}"), changed).await;
+    assert!(
+        page.contains("Stedet er ændret.")
+            && page.contains("<h1>Vaccinationscenter Valby Nord</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"site-campaign-covid-dose-1\" name=\"campaign.covid-dose-1\" value=\"on\" checked disabled"), "{page}");
+    // Citizens cannot reach the console's pages.
+    let c = browser();
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &cpr(81))]).await;
+    let (status, _) = get(&c, format!("{web}/console/sites")).await;
+    assert_eq!(status, 403);
 }

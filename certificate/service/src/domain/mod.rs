@@ -2,6 +2,6 @@
 //! and checked, pass windows computed, and nothing is read or written.
 
 pub mod codes;
-pub mod domestic;
 pub mod passes;
 pub mod records;
+pub mod validity;

@@ -1,9 +1,11 @@
-//! Citizen routes (also used by a helper acting for a citizen): the passes the
+//! Citizen routes (also used by a helper acting for a citizen, checked by booking's
+//! `Entitled`: their municipality or a power of attorney): the passes the
 //! registers support, issuing one, and its QR code. Answers are `no-store`: they carry
 //! personal data.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use booking::routes::attorney::Entitled;
 use certificate::domestic::Level;
 use certificate::qr::{self, RenderOptions};
 use identity::CitizenAccess;
@@ -75,7 +77,7 @@ fn private(status: StatusCode) -> actix_web::HttpResponseBuilder {
 #[utoipa::path(get, path = "/v1/me/passes",
     responses((status = 200, body = PassOverview)),
     security(("bearer" = [])), tag = "passes")]
-pub async fn my_passes(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
+pub async fn my_passes(svc: web::Data<Service>, Entitled(who, _): Entitled) -> Reply {
     Ok(private(StatusCode::OK).json(svc.overview(&who).await?))
 }
 
@@ -88,7 +90,7 @@ pub async fn my_passes(svc: web::Data<Service>, who: CitizenAccess) -> Reply {
     security(("bearer" = [])), tag = "passes")]
 pub async fn issue(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     path: web::Path<String>,
     q: web::Query<PassQuery>,
 ) -> Reply {
@@ -114,7 +116,7 @@ pub async fn issue(
     security(("bearer" = [])), tag = "passes")]
 pub async fn current(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     path: web::Path<String>,
     q: web::Query<PassQuery>,
 ) -> Reply {
@@ -146,7 +148,7 @@ fn options() -> RenderOptions {
     security(("bearer" = [])), tag = "passes")]
 pub async fn qr_png(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     path: web::Path<String>,
     q: web::Query<PassQuery>,
 ) -> Reply {
@@ -161,7 +163,7 @@ pub async fn qr_png(
     security(("bearer" = [])), tag = "passes")]
 pub async fn qr_svg(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     path: web::Path<String>,
     q: web::Query<PassQuery>,
 ) -> Reply {
@@ -180,7 +182,7 @@ pub async fn qr_svg(
     security(("bearer" = [])), tag = "passes")]
 pub async fn pass_pdf(
     svc: web::Data<Service>,
-    who: CitizenAccess,
+    Entitled(who, _): Entitled,
     path: web::Path<String>,
     q: web::Query<PdfQuery>,
 ) -> Reply {

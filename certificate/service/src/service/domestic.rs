@@ -6,20 +6,18 @@
 
 use certificate::domestic::{Contents, Level, Name};
 use certificate::issue::Claims;
-use certificate::payload::{DateOfBirth, Hcert, PersonName};
-use chrono::{DateTime, Duration, Utc};
-use identity::CitizenAccess;
+use certificate::payload::PersonName;
+use chrono::{DateTime, Utc};
+use identity::{CitizenAccess, Cpr};
 use serde_json::json;
+use tokio_postgres::GenericClient;
 
-use super::passes::{audit_helper, entry, PassView, Source};
+use super::passes::{audit_helper, PassView, Source};
 use super::Service;
 use crate::domain::passes::PassType;
 use crate::error::{PassError, Result};
 use crate::store::passes::{self as store, NewPass};
 use crate::store::registers;
-
-/// The UVCI the rule payloads carry: they are evaluated, never signed.
-const RULE_PAYLOAD_UVCI: &str = "URN:UVCI:01:DK:DOMESTIC-RULE-CHECK";
 
 /// Parses the `level` query value.
 pub fn parse_level(s: Option<&str>) -> Result<Level> {
@@ -45,12 +43,6 @@ impl Service {
         let now = self.now();
         let cpr = who.cpr.as_str();
         let settings = self.pass_settings();
-        let dsc_end = self.signer().not_after();
-        if dsc_end <= now.timestamp() {
-            return Err(internal("the Document Signer Certificate has expired"));
-        }
-        let horizon = (now + Duration::days(i64::from(self.domestic_settings().max_validity_days)))
-            .min(DateTime::from_timestamp(dsc_end, 0).unwrap_or(now));
         let mut client = self.pg().get().await?;
         let tx = client.transaction().await?;
         let (given, family, _) = registers::citizen_name(&*tx, cpr)
@@ -58,33 +50,10 @@ impl Service {
             .ok_or(PassError::NotInPopulationRegister)?;
         let name = PersonName::new(&family, Some(&given)).map_err(internal)?;
         let dob = who.cpr.birth_date();
-
-        // The record the rules accept for longest.
-        let mut best: Option<(Source, DateTime<Utc>)> = None;
-        for pass_type in PassType::ALL {
-            let Some(source) = self.latest_source(&*tx, cpr, pass_type, now).await? else {
-                continue;
-            };
-            let entry = entry(
-                &source,
-                RULE_PAYLOAD_UVCI,
-                &settings.country,
-                &settings.issuer_name,
-            );
-            let payload = Hcert::new(name.clone(), DateOfBirth::from(dob), entry)
-                .to_json()
-                .map_err(internal)?;
-            if let Some(until) = self.domestic_rules().valid_until(&payload, now, horizon) {
-                if best.as_ref().is_none_or(|(_, b)| until > *b) {
-                    best = Some((source, until));
-                }
-            }
-        }
-        let (source, valid_until) = best.ok_or(PassError::NoDomesticPass)?;
-        if valid_until.timestamp() <= now.timestamp() {
-            // Accepted for this second only: no pass worth issuing.
-            return Err(PassError::NoDomesticPass);
-        }
+        let (source, valid_until) = self
+            .best_domestic(&*tx, &who.cpr, now)
+            .await?
+            .ok_or(PassError::NoDomesticPass)?;
         let number = i16::from(level.number());
         if let Some(existing) = store::current_domestic(&*tx, cpr, Some(number), now).await? {
             if existing.source_register == source.register().as_str()
@@ -159,6 +128,36 @@ impl Service {
                 hc1: Some(signed.text),
             },
         ))
+    }
+
+    /// The record the domestic rules accept for longest now, and until when (a pass
+    /// accepted for this second only is no pass).
+    pub(crate) async fn best_domestic(
+        &self,
+        c: &impl GenericClient,
+        cpr: &Cpr,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Source, DateTime<Utc>)>> {
+        let horizon = self.horizon(now, self.domestic_settings().max_validity_days)?;
+        let mut best: Option<(Source, DateTime<Utc>)> = None;
+        for pass_type in PassType::ALL {
+            let Some(source) = self.latest_source(c, cpr.as_str(), pass_type).await? else {
+                continue;
+            };
+            let until = self.rules_accept_until(
+                self.domestic_rules(),
+                &source,
+                cpr.birth_date(),
+                now,
+                horizon,
+            )?;
+            if let Some(until) = until {
+                if best.as_ref().is_none_or(|(_, b)| until > *b) {
+                    best = Some((source, until));
+                }
+            }
+        }
+        Ok(best.filter(|(_, until)| until.timestamp() > now.timestamp()))
     }
 
     /// The newest live domestic pass, of `level` or of any level.

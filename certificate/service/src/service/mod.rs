@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 
 use crate::domain::codes::Codes;
-use crate::domain::domestic::DomesticRules;
+use crate::domain::validity::ValidityRules;
 use crate::settings::{DomesticSettings, PassSettings, RegisterSettings};
 use crate::signing::DccSigner;
 use verifier::{Published, RevocationCache};
@@ -30,7 +30,8 @@ struct Inner {
     registers: RegisterSettings,
     passes: PassSettings,
     domestic: DomesticSettings,
-    domestic_rules: DomesticRules,
+    domestic_rules: ValidityRules,
+    eu_rules: ValidityRules,
     trust_list: Published,
     rules: Published,
     revocations: RevocationCache,
@@ -46,6 +47,8 @@ pub struct Parts {
     pub domestic: DomesticSettings,
     /// The domestic acceptance rules (from `domestic.rules_dir`).
     pub domestic_rules: Vec<certlogic::rules::Rule>,
+    /// The EU pass validity rules (from `passes.rules_dir`).
+    pub eu_rules: Vec<certlogic::rules::Rule>,
     /// The business rules verifiers download.
     pub rules: Published,
 }
@@ -53,8 +56,10 @@ pub struct Parts {
 impl Service {
     pub fn new(p: Parts) -> anyhow::Result<Self> {
         let trust_list = verifier::trust_list(&p.signer)?;
+        let value_sets = p.codes.to_certlogic();
         let domestic_rules =
-            DomesticRules::new(p.domestic_rules, &p.passes.country, p.codes.to_certlogic());
+            ValidityRules::new(p.domestic_rules, &p.passes.country, value_sets.clone());
+        let eu_rules = ValidityRules::new(p.eu_rules, &p.passes.country, value_sets);
         Ok(Self {
             inner: Arc::new(Inner {
                 pg: p.pg,
@@ -64,6 +69,7 @@ impl Service {
                 passes: p.passes,
                 domestic: p.domestic,
                 domestic_rules,
+                eu_rules,
                 trust_list,
                 rules: p.rules,
                 revocations: RevocationCache::default(),
@@ -95,8 +101,12 @@ impl Service {
         &self.inner.domestic
     }
 
-    pub fn domestic_rules(&self) -> &DomesticRules {
+    pub fn domestic_rules(&self) -> &ValidityRules {
         &self.inner.domestic_rules
+    }
+
+    pub fn eu_rules(&self) -> &ValidityRules {
+        &self.inner.eu_rules
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -1,5 +1,6 @@
 //! Passes for a citizen, issued from the registers only: which passes the registers
-//! support now, issuing one as an EU DCC, and fetching the current one. A helper acting
+//! and the EU validity rules (`passes.rules_dir`) support now, issuing one as an EU DCC
+//! whose `exp` the rules give, and fetching the current one. A helper acting
 //! for the citizen is recorded in the audit log for every read and every issue.
 
 use certificate::issue::Claims;
@@ -12,19 +13,21 @@ use serde_json::json;
 use tokio_postgres::GenericClient;
 
 use super::Service;
-use crate::domain::passes::{
-    recovery_window, test_window, vaccination_window, PassType, RecoveryDates, Window,
-};
+use crate::domain::passes::{recovery_dates, start_of, PassType, RecoveryDates, Window};
+use crate::domain::validity::ValidityRules;
 use crate::error::{PassError, Result};
 use crate::store::passes::{self as store, NewPass, StoredPass};
 use crate::store::registers::{self, StoredTest, StoredVaccination};
 
+/// The UVCI the rule payloads carry: they are evaluated, never signed.
+const RULE_PAYLOAD_UVCI: &str = "URN:UVCI:01:DK:RULE-CHECK";
+
 /// What a pass would be made from.
 #[derive(Debug, Clone)]
 pub(crate) enum Source {
-    Vaccination(StoredVaccination, Window),
-    Test(StoredTest, Window),
-    Recovery(StoredTest, Window, RecoveryDates),
+    Vaccination(StoredVaccination),
+    Test(StoredTest),
+    Recovery(StoredTest, RecoveryDates),
 }
 
 impl Source {
@@ -39,29 +42,40 @@ impl Source {
 
     pub(crate) fn record_id(&self) -> i64 {
         match self {
-            Source::Vaccination(v, _) => v.id,
-            Source::Test(t, _) | Source::Recovery(t, _, _) => t.id,
+            Source::Vaccination(v) => v.id,
+            Source::Test(t) | Source::Recovery(t, _) => t.id,
         }
     }
 
-    pub(crate) fn window(&self) -> Window {
+    pub(crate) fn pass_type(&self) -> PassType {
         match self {
-            Source::Vaccination(_, w) | Source::Test(_, w) | Source::Recovery(_, w, _) => *w,
+            Source::Vaccination(_) => PassType::Vaccination,
+            Source::Test(_) => PassType::Test,
+            Source::Recovery(..) => PassType::Recovery,
+        }
+    }
+
+    /// When the record starts to count (shown with an offer; the rules say until when).
+    fn valid_from(&self) -> DateTime<Utc> {
+        match self {
+            Source::Vaccination(v) => start_of(v.date),
+            Source::Test(t) => t.sample_time,
+            Source::Recovery(_, d) => start_of(d.valid_from),
         }
     }
 
     /// What the citizen sees about the record (no CPR).
     fn details(&self) -> serde_json::Value {
         match self {
-            Source::Vaccination(v, _) => json!({
+            Source::Vaccination(v) => json!({
                 "dose_number": v.dose_number, "total_doses": v.total_doses,
                 "date": v.date, "product": v.product, "country": v.country,
             }),
-            Source::Test(t, _) => json!({
+            Source::Test(t) => json!({
                 "test_type": t.test_type, "result": t.result, "sample_time": t.sample_time,
                 "test_centre": t.test_centre, "country": t.country,
             }),
-            Source::Recovery(t, _, d) => json!({
+            Source::Recovery(t, d) => json!({
                 "first_positive": d.first_positive, "valid_from": d.valid_from,
                 "valid_until": d.valid_until, "country": t.country,
             }),
@@ -69,18 +83,53 @@ impl Source {
     }
 }
 
-/// A pass the registers support now.
+/// Where a pass is fetched (`pass`: GET the live one, POST to issue it), drawn and printed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PassLinks {
+    #[schema(example = "/v1/me/passes/domestic?level=1")]
+    pub pass: String,
+    pub qr_png: String,
+    pub qr_svg: String,
+    /// The printable A4 pass; add `lang=da|en|both`.
+    pub pdf: String,
+}
+
+impl PassLinks {
+    fn of(path: &str, level: Option<i16>) -> Self {
+        let base = format!("/v1/me/passes/{path}");
+        let (q, and) = match level {
+            Some(l) => (format!("?level={l}"), format!("&level={l}")),
+            None => (String::new(), String::new()),
+        };
+        Self {
+            pass: format!("{base}{q}"),
+            qr_png: format!("{base}/qr.png{q}"),
+            qr_svg: format!("{base}/qr.svg{q}"),
+            pdf: format!("{base}/pass.pdf?lang=da{and}"),
+        }
+    }
+}
+
+/// A pass the registers support now: an EU DCC of a type, or the domestic pass of a level.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PassOffer {
+    /// `vaccination`, `test`, `recovery` or `domestic`.
     #[serde(rename = "type")]
-    #[schema(value_type = String, example = "vaccination")]
-    pub pass_type: PassType,
+    #[schema(example = "vaccination")]
+    pub pass_type: String,
+    /// The domestic pass's level: 1 (valid until only) or 2 (also name and birth date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<i16>,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
+    /// The record behind it; for the domestic pass `{"source": type, "record": {...}}`.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
-    /// The UVCI of a live pass already issued from the same record, if any.
+    /// The UVCI of a live EU pass already issued from the same record, if any.
     pub current_uvci: Option<String>,
+    /// The id of a live pass already issued from the same record (UVCI or `urn:dk1:`).
+    pub current_id: Option<String>,
+    pub links: PassLinks,
 }
 
 /// An issued pass.
@@ -126,35 +175,105 @@ pub struct PassOverview {
     pub issued: Vec<PassView>,
 }
 
+/// Is `p` a live pass of `pass_type` (and `level`) issued from `source`?
+fn live_from(
+    p: &StoredPass,
+    pass_type: &str,
+    level: Option<i16>,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> bool {
+    p.pass_type == pass_type
+        && p.domestic_level == level
+        && p.source_register == source.register().as_str()
+        && p.source_record == source.record_id()
+        && p.revoked_at.is_none()
+        && p.expires_at > now
+}
+
 impl Service {
-    async fn source(
-        &self,
-        c: &impl GenericClient,
-        cpr: &str,
-        pass_type: PassType,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Source>> {
-        let source = self.latest_source(c, cpr, pass_type, now).await?;
-        Ok(source.filter(|s| s.window().contains(now)))
+    /// The last moment a pass may be valid: `days` from now, and never past the Document
+    /// Signer Certificate (an expired one is an operator's failure, said loudly).
+    pub(crate) fn horizon(&self, now: DateTime<Utc>, days: u32) -> Result<DateTime<Utc>> {
+        let dsc_end = self.signer().not_after();
+        if dsc_end <= now.timestamp() {
+            return Err(PassError::Internal(anyhow::anyhow!(
+                "the Document Signer Certificate has expired"
+            )));
+        }
+        let end = DateTime::from_timestamp(dsc_end, 0).unwrap_or(now);
+        Ok(now
+            .checked_add_signed(chrono::Duration::days(i64::from(days)))
+            .unwrap_or(end)
+            .min(end))
     }
 
-    /// The record a pass of `pass_type` would come from, whether or not its EU pass
-    /// window holds `now` (the domestic rules decide for themselves).
+    /// Until when `rules` accept the payload `source` makes, if they accept it now. The
+    /// payload is built as it would be signed, with a placeholder name and UVCI: the
+    /// rules judge dates and codes, never who the person is.
+    pub(crate) fn rules_accept_until(
+        &self,
+        rules: &ValidityRules,
+        source: &Source,
+        dob: chrono::NaiveDate,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let settings = self.pass_settings();
+        let internal = |e: certificate::payload::PayloadError| PassError::Internal(e.into());
+        let name = PersonName::new("Regelkontrol", None).map_err(internal)?;
+        let entry = entry(
+            source,
+            RULE_PAYLOAD_UVCI,
+            &settings.country,
+            &settings.issuer_name,
+        );
+        let payload = Hcert::new(name, DateOfBirth::from(dob), entry)
+            .to_json()
+            .map_err(internal)?;
+        Ok(rules.valid_until(&payload, now, horizon))
+    }
+
+    /// The EU pass of `pass_type` the registers and the EU rules support now: its record
+    /// and its window (the rules' "valid until" is the pass's `exp`).
+    async fn eu_source(
+        &self,
+        c: &impl GenericClient,
+        cpr: &identity::Cpr,
+        pass_type: PassType,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Source, Window)>> {
+        let Some(source) = self.latest_source(c, cpr.as_str(), pass_type).await? else {
+            return Ok(None);
+        };
+        let horizon = self.horizon(now, self.pass_settings().max_validity_days)?;
+        let until =
+            self.rules_accept_until(self.eu_rules(), &source, cpr.birth_date(), now, horizon)?;
+        Ok(until
+            .filter(|u| u.timestamp() > now.timestamp())
+            .map(|valid_until| {
+                let window = Window {
+                    valid_from: source.valid_from(),
+                    valid_until,
+                };
+                (source, window)
+            }))
+    }
+
+    /// The latest record a pass of `pass_type` could come from; the rules (EU or
+    /// domestic) decide whether and until when it makes one.
     pub(crate) async fn latest_source(
         &self,
         c: &impl GenericClient,
         cpr: &str,
         pass_type: PassType,
-        now: DateTime<Utc>,
     ) -> Result<Option<Source>> {
         let rules = self.pass_settings();
         let source = match pass_type {
             PassType::Vaccination => registers::latest_vaccination(c, cpr)
                 .await?
-                .map(|v| Source::Vaccination(v, vaccination_window(rules, now))),
-            PassType::Test => registers::latest_test(c, cpr).await?.and_then(|t| {
-                test_window(rules, &t.result, t.sample_time).map(|w| Source::Test(t, w))
-            }),
+                .map(Source::Vaccination),
+            PassType::Test => registers::latest_test(c, cpr).await?.map(Source::Test),
             PassType::Recovery => registers::latest_test_with(
                 c,
                 cpr,
@@ -163,14 +282,15 @@ impl Service {
             )
             .await?
             .and_then(|t| {
-                recovery_window(rules, &t.test_type, &t.result, t.sample_time)
-                    .map(|(w, d)| Source::Recovery(t, w, d))
+                recovery_dates(rules, &t.test_type, &t.result, t.sample_time)
+                    .map(|d| Source::Recovery(t, d))
             }),
         };
         Ok(source)
     }
 
-    /// Which passes the registers support now, and the passes issued so far.
+    /// Which passes the registers support now (the EU ones and the domestic pass at
+    /// both levels, with their links), and the passes issued so far.
     pub async fn overview(&self, who: &CitizenAccess) -> Result<PassOverview> {
         let now = self.now();
         let cpr = who.cpr.as_str();
@@ -179,22 +299,40 @@ impl Service {
         let issued = store::of_person(&*tx, cpr).await?;
         let mut available = Vec::new();
         for pass_type in PassType::ALL {
-            if let Some(source) = self.source(&*tx, cpr, pass_type, now).await? {
-                let w = source.window();
+            if let Some((source, w)) = self.eu_source(&*tx, &who.cpr, pass_type, now).await? {
+                let current = issued
+                    .iter()
+                    .find(|p| live_from(p, pass_type.as_str(), None, &source, now))
+                    .map(|p| p.uvci.clone());
                 available.push(PassOffer {
-                    pass_type,
+                    pass_type: pass_type.as_str().to_owned(),
+                    level: None,
                     valid_from: w.valid_from,
                     valid_until: w.valid_until,
                     details: source.details(),
-                    current_uvci: issued
+                    current_uvci: current.clone(),
+                    current_id: current,
+                    links: PassLinks::of(pass_type.as_str(), None),
+                });
+            }
+        }
+        if let Some((source, until)) = self.best_domestic(&*tx, &who.cpr, now).await? {
+            for level in [1, 2] {
+                available.push(PassOffer {
+                    pass_type: "domestic".into(),
+                    level: Some(level),
+                    valid_from: now,
+                    valid_until: until,
+                    details: json!({
+                        "source": source.pass_type().as_str(),
+                        "record": source.details(),
+                    }),
+                    current_uvci: None,
+                    current_id: issued
                         .iter()
-                        .find(|p| {
-                            p.pass_type == pass_type.as_str()
-                                && p.source_record == source.record_id()
-                                && p.revoked_at.is_none()
-                                && p.expires_at > now
-                        })
+                        .find(|p| live_from(p, "domestic", Some(level), &source, now))
                         .map(|p| p.uvci.clone()),
+                    links: PassLinks::of("domestic", Some(level)),
                 });
             }
         }
@@ -217,8 +355,8 @@ impl Service {
         let cpr = who.cpr.as_str();
         let mut client = self.pg().get().await?;
         let tx = client.transaction().await?;
-        let source = self
-            .source(&*tx, cpr, pass_type, now)
+        let (source, window) = self
+            .eu_source(&*tx, &who.cpr, pass_type, now)
             .await?
             .ok_or(PassError::NoPassAvailable(pass_type))?;
         if let Some(existing) = store::current(&*tx, cpr, pass_type.as_str(), now).await? {
@@ -249,21 +387,12 @@ impl Service {
         let name = PersonName::new(&family, Some(&given))
             .map_err(|e| PassError::Internal(anyhow::anyhow!("name: {e}")))?;
         let hcert = Hcert::new(name, DateOfBirth::from(who.cpr.birth_date()), entry);
-        let window = source.window();
-        // A pass must not outlive the certificate that signed it.
-        let expires_at = window
-            .valid_until
-            .timestamp()
-            .min(self.signer().not_after());
-        if expires_at <= now.timestamp() {
-            return Err(PassError::Internal(anyhow::anyhow!(
-                "the Document Signer Certificate has expired"
-            )));
-        }
+        // `exp` is when the EU rules stop accepting the record, within the horizon
+        // (never past the DSC).
         let claims = Claims {
             issuer: settings.country.clone(),
             issued_at: now.timestamp(),
-            expires_at,
+            expires_at: window.valid_until.timestamp(),
         };
         let started = std::time::Instant::now();
         let signed = self
@@ -339,7 +468,7 @@ impl Service {
 
 pub(crate) fn entry(source: &Source, uvci: &str, country: &str, issuer: &str) -> Entry {
     match source {
-        Source::Vaccination(v, _) => Entry::Vaccination(Vaccination {
+        Source::Vaccination(v) => Entry::Vaccination(Vaccination {
             tg: v.disease.clone(),
             vp: v.vaccine.clone(),
             mp: v.product.clone(),
@@ -352,7 +481,7 @@ pub(crate) fn entry(source: &Source, uvci: &str, country: &str, issuer: &str) ->
             is: issuer.to_owned(),
             ci: uvci.to_owned(),
         }),
-        Source::Test(t, _) => Entry::Test(Test {
+        Source::Test(t) => Entry::Test(Test {
             tg: t.disease.clone(),
             tt: t.test_type.clone(),
             nm: t.test_name.clone(),
@@ -364,7 +493,7 @@ pub(crate) fn entry(source: &Source, uvci: &str, country: &str, issuer: &str) ->
             is: issuer.to_owned(),
             ci: uvci.to_owned(),
         }),
-        Source::Recovery(t, _, d) => Entry::Recovery(Recovery {
+        Source::Recovery(t, d) => Entry::Recovery(Recovery {
             tg: t.disease.clone(),
             fr: d.first_positive,
             co: if t.country.is_empty() {

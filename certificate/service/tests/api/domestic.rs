@@ -10,6 +10,14 @@ async fn issue(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
         .await
 }
 
+async fn overview(app: &TestApp, token: &str) -> Value {
+    app.get("/v1/me/passes", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 fn vaccinated_days_ago(record_id: &str, cpr: &str, days: i64) -> Value {
     let mut v = vaccination(record_id, cpr, 2);
     v["date"] = json!(days_ago(days));
@@ -214,7 +222,9 @@ async fn a_helper_issuing_a_domestic_pass_is_audited() {
     )
     .await;
     let helper = app
-        .token_for(json!({"role": "helper", "cpr": CPR, "helper": "borgerservice-7"}))
+        .token_for(
+            json!({"role": "helper", "cpr": CPR, "helper": "borgerservice-7", "municipality": 751}),
+        )
         .await;
     let r = issue(&app, &helper, "?level=2").await;
     assert_eq!(r.status(), StatusCode::CREATED);
@@ -231,4 +241,83 @@ async fn a_helper_issuing_a_domestic_pass_is_audited() {
             .await,
         1
     );
+}
+
+#[tokio::test]
+async fn the_overview_offers_both_domestic_levels_with_their_links() {
+    let app = spawn_app().await;
+    app.add_citizen(CPR, "Anna", "Hansen").await;
+    app.post(
+        "/v1/register/vaccinations",
+        &app.site,
+        vaccinated_days_ago("v-1", CPR, 30),
+    )
+    .await;
+    let citizen = app.citizen(CPR).await;
+    let o = overview(&app, &citizen).await;
+    let domestic: Vec<&Value> = o["available"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["type"] == "domestic")
+        .collect();
+    assert_eq!(domestic.len(), 2, "{o}");
+    let dt = (Utc::now() - Duration::days(30)).date_naive();
+    let until = (dt + Duration::days(365))
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    for (p, level) in domestic.iter().zip([1, 2]) {
+        assert_eq!(p["level"], level);
+        assert_eq!(p["valid_until"], json!(until));
+        assert_eq!(p["details"]["source"], "vaccination");
+        assert_eq!(p["current_id"], Value::Null);
+        assert_eq!(
+            p["links"]["pass"],
+            format!("/v1/me/passes/domestic?level={level}")
+        );
+        assert_eq!(
+            p["links"]["pdf"],
+            format!("/v1/me/passes/domestic/pass.pdf?lang=da&level={level}")
+        );
+    }
+    // The EU offer has its links too.
+    let eu = &o["available"][0];
+    assert_eq!(eu["type"], "vaccination");
+    assert_eq!(eu["links"]["qr_png"], "/v1/me/passes/vaccination/qr.png");
+
+    // After issuing level 2 the overview names the live pass, and its links work.
+    let r = issue(&app, &citizen, "?level=2").await;
+    let two: Value = r.json().await.unwrap();
+    let o = overview(&app, &citizen).await;
+    let offers = o["available"].as_array().unwrap();
+    let level = |n: i64| {
+        offers
+            .iter()
+            .find(|p| p["type"] == "domestic" && p["level"] == n)
+            .unwrap()
+    };
+    assert_eq!(level(2)["current_id"], two["id"]);
+    assert_eq!(level(1)["current_id"], Value::Null);
+    let r = app
+        .get(level(2)["links"]["pdf"].as_str().unwrap(), Some(&citizen))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+
+    // Three days after a dose: an EU pass, no domestic one offered yet.
+    app.add_citizen(OTHER_CPR, "Bo", "Berg").await;
+    app.post(
+        "/v1/register/vaccinations",
+        &app.site,
+        vaccinated_days_ago("v-2", OTHER_CPR, 3),
+    )
+    .await;
+    let o = overview(&app, &app.citizen(OTHER_CPR).await).await;
+    let types: Vec<&str> = o["available"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, vec!["vaccination"]);
 }

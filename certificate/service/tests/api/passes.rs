@@ -237,7 +237,9 @@ async fn a_helper_acting_for_a_citizen_is_recorded() {
     )
     .await;
     let helper = app
-        .token_for(json!({"role": "helper", "cpr": CPR, "helper": "borgerservice-7"}))
+        .token_for(
+            json!({"role": "helper", "cpr": CPR, "helper": "borgerservice-7", "municipality": 751}),
+        )
         .await;
     let r = issue(&app, &helper, "vaccination").await;
     assert_eq!(r.status(), StatusCode::CREATED);
@@ -253,6 +255,53 @@ async fn a_helper_acting_for_a_citizen_is_recorded() {
     let citizen = app.citizen(CPR).await;
     app.get("/v1/me/passes", Some(&citizen)).await;
     assert_eq!(app.count("SELECT count(*) FROM audit_log").await, 1);
+
+    // A worker of another municipality, and a relative without a power of attorney,
+    // are refused with the reason, and nothing is issued, printed or recorded.
+    for (request, code) in [
+        (
+            json!({"role": "helper", "cpr": CPR, "helper": "kommune-101-ole", "municipality": 101}),
+            "outside_municipality",
+        ),
+        (
+            json!({"role": "helper", "cpr": CPR, "helper": "nabo-karl"}),
+            "no_power_of_attorney",
+        ),
+    ] {
+        let token = app.token_for(request).await;
+        for path in ["/v1/me/passes", "/v1/me/passes/vaccination/pass.pdf"] {
+            let p = expect_problem(app.get(path, Some(&token)).await, StatusCode::FORBIDDEN).await;
+            assert_eq!(p["code"], code);
+        }
+        let p = expect_problem(issue(&app, &token, "test").await, StatusCode::FORBIDDEN).await;
+        assert_eq!(p["code"], code);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM audit_log").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM issued_passes").await, 1);
+
+    // Once the citizen granted the relative a power of attorney (on the booking
+    // service's pages; here straight into the shared table), they may fetch the pass.
+    app.pg()
+        .await
+        .execute(
+            "INSERT INTO powers_of_attorney (citizen_cpr, helper_id, granted_by_role, granted_by)
+             VALUES ($1, 'nabo-karl', 'citizen', 'citizen')",
+            &[&CPR],
+        )
+        .await
+        .unwrap();
+    let token = app
+        .token_for(json!({"role": "helper", "cpr": CPR, "helper": "nabo-karl"}))
+        .await;
+    let r = app
+        .get("/v1/me/passes/vaccination/pass.pdf", Some(&token))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE actor_id = 'nabo-karl'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -282,4 +331,91 @@ async fn passes_come_only_from_the_registers() {
     let r = issue(&app, &app.site, "vaccination").await;
     expect_problem(r, StatusCode::FORBIDDEN).await;
     assert_eq!(app.count("SELECT count(*) FROM issued_passes").await, 0);
+}
+
+#[tokio::test]
+async fn eu_expiry_is_what_the_eu_rules_say() {
+    let app = spawn_app().await;
+    app.add_citizen(CPR, "Anna", "Hansen").await;
+    let mut v = vaccination("v-1", CPR, 1);
+    v["date"] = json!(days_ago(30));
+    app.post("/v1/register/vaccinations", &app.site, v).await;
+    let sample =
+        chrono::DateTime::from_timestamp((Utc::now() - chrono::Duration::hours(2)).timestamp(), 0)
+            .unwrap();
+    let mut rapid = pcr("t-1", CPR, "260415000", &sample.to_rfc3339());
+    rapid["test_type"] = json!("LP217198-3");
+    rapid["manufacturer"] = json!("1232");
+    app.post("/v1/register/tests", &app.site, rapid).await;
+    let citizen = app.citizen(CPR).await;
+
+    // DK-EU-V-0001: the dose date + 365 days, also for a first dose.
+    let pass: Value = issue(&app, &citizen, "vaccination")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dt = (Utc::now() - chrono::Duration::days(30)).date_naive();
+    let until = (dt + chrono::Duration::days(365))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    assert_eq!(pass["expires_at"], json!(until));
+    let exp = Verifier::new(&app.trust_list().await, "DK")
+        .verify(pass["hc1"].as_str().unwrap(), Utc::now())
+        .decoded
+        .unwrap()
+        .expires_at;
+    assert_eq!(exp, Some(until));
+    // DK-EU-T-0001: a rapid antigen test for 48 hours from the sample.
+    let pass: Value = issue(&app, &citizen, "test").await.json().await.unwrap();
+    assert_eq!(
+        pass["expires_at"],
+        json!(sample + chrono::Duration::hours(48))
+    );
+}
+
+#[tokio::test]
+async fn eu_validity_rules_are_data_from_the_settings() {
+    // A rule folder that lets a vaccination pass last 10 days from the dose.
+    let dir = std::env::temp_dir().join(format!("eu-rules-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/eu/DK-EU-V-0001.json"
+    ))
+    .unwrap()
+    .replace("365, \"day\"", "10, \"day\"");
+    std::fs::write(dir.join("short.json"), rule).unwrap();
+    let rules_dir = dir.display().to_string();
+    let app = spawn_app_with(|s| s.passes.rules_dir = rules_dir).await;
+    app.add_citizen(CPR, "Anna", "Hansen").await;
+    app.post(
+        "/v1/register/vaccinations",
+        &app.site,
+        vaccination("v-1", CPR, 2),
+    )
+    .await;
+    app.post("/v1/register/tests", &app.site, negative_pcr("t-1", CPR))
+        .await;
+    let citizen = app.citizen(CPR).await;
+    let pass: Value = issue(&app, &citizen, "vaccination")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dt = (Utc::now() - chrono::Duration::days(3)).date_naive();
+    let until = (dt + chrono::Duration::days(10))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    assert_eq!(pass["expires_at"], json!(until));
+    // No rule for tests in that folder: no EU test pass, nothing stored.
+    let r = issue(&app, &citizen, "test").await;
+    let p = expect_problem(r, StatusCode::NOT_FOUND).await;
+    assert_eq!(p["code"], "no_pass_available");
+    assert_eq!(
+        app.count("SELECT count(*) FROM issued_passes WHERE pass_type = 'test'")
+            .await,
+        0
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

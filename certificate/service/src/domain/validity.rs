@@ -1,21 +1,21 @@
-//! Whether a record makes a Danish domestic pass, and until when, from the domestic
-//! acceptance rules (CertLogic, data in `rules/domestic/`): a payload qualifies when at
-//! least one rule applies to its type and every applicable rule passes now; it stays
-//! valid until the last second at which they all still pass. Pure: rules, payload and
-//! clock come in.
+//! Whether a record makes a pass, and until when, from CertLogic acceptance rules (data:
+//! `rules/eu/` for the EU DCCs, `rules/domestic/` for the Danish domestic pass; one
+//! mechanism for both): a payload qualifies when at least one rule applies to its type
+//! and every applicable rule passes now; it stays valid until the last second at which
+//! they all still pass. Pure: rules, payload and clock come in.
 
 use certlogic::rules::{Rule, RuleType};
 use chrono::{DateTime, Duration, Utc};
 
-/// The domestic acceptance rules with the fixed part of their `external` data.
+/// A set of acceptance rules (EU or domestic) with the fixed part of their `external` data.
 #[derive(Debug, Clone)]
-pub struct DomesticRules {
+pub struct ValidityRules {
     rules: Vec<Rule>,
     /// `external` without `validationClock` (country, value sets).
     external: serde_json::Value,
 }
 
-impl DomesticRules {
+impl ValidityRules {
     /// Rules for passes of `country`; `value_sets` fills `external.valueSets`.
     pub fn new(rules: Vec<Rule>, country: &str, value_sets: serde_json::Value) -> Self {
         let external = serde_json::json!({
@@ -100,11 +100,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rules() -> DomesticRules {
+    fn rules() -> ValidityRules {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/domestic");
         let rules = crate::service::verifier::load_rule_set(dir).unwrap();
         assert_eq!(rules.len(), 3);
-        DomesticRules::new(rules, "DK", json!({}))
+        ValidityRules::new(rules, "DK", json!({}))
+    }
+
+    fn eu_rules() -> ValidityRules {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/eu");
+        let rules = crate::service::verifier::load_rule_set(dir).unwrap();
+        assert_eq!(rules.len(), 3);
+        ValidityRules::new(rules, "DK", json!({}))
     }
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -187,7 +194,7 @@ mod tests {
 
     #[test]
     fn without_an_applicable_rule_nothing_qualifies() {
-        let none = DomesticRules::new(Vec::new(), "DK", json!({}));
+        let none = ValidityRules::new(Vec::new(), "DK", json!({}));
         let v = vaccination(2, 2, "2021-06-01");
         let now = at("2021-07-01T00:00:00Z");
         assert_eq!(none.valid_until(&v, now, at("2022-01-01T00:00:00Z")), None);
@@ -202,5 +209,77 @@ mod tests {
             .valid_until(&early, at("2021-01-02T00:00:00Z"), horizon)
             .is_some());
         assert_eq!(rules().valid_until(&json!({"x": 1}), now, now), None);
+    }
+
+    #[test]
+    fn eu_vaccination_passes_last_365_days_from_the_dose_whatever_the_series() {
+        let r = eu_rules();
+        let horizon = at("2023-01-01T00:00:00Z");
+        // A first dose makes an EU pass too (it says "1/2"); the domestic rule wants 2/2.
+        for v in [
+            vaccination(1, 2, "2021-06-01"),
+            vaccination(2, 2, "2021-06-01"),
+        ] {
+            assert_eq!(
+                r.valid_until(&v, at("2021-06-01T08:00:00Z"), horizon),
+                Some(at("2022-06-01T00:00:00Z"))
+            );
+            assert_eq!(r.valid_until(&v, at("2022-06-01T00:00:01Z"), horizon), None);
+        }
+        assert!(rules()
+            .valid_until(
+                &vaccination(1, 2, "2021-06-01"),
+                at("2021-07-01T00:00:00Z"),
+                horizon
+            )
+            .is_none());
+    }
+
+    #[test]
+    fn eu_test_passes_depend_on_the_test_type_and_need_a_negative_result() {
+        let r = eu_rules();
+        let horizon = at("2022-01-01T00:00:00Z");
+        let now = at("2021-06-01T12:00:00Z");
+        let sc = "2021-06-01T10:00:00Z";
+        assert_eq!(
+            r.valid_until(&test("LP6464-4", "260415000", sc), now, horizon),
+            Some(at("2021-06-04T10:00:00Z"))
+        );
+        assert_eq!(
+            r.valid_until(&test("LP217198-3", "260415000", sc), now, horizon),
+            Some(at("2021-06-03T10:00:00Z"))
+        );
+        assert_eq!(
+            r.valid_until(&test("LP6464-4", "260373001", sc), now, horizon),
+            None
+        );
+        assert_eq!(
+            r.valid_until(
+                &test("LP217198-3", "260415000", sc),
+                at("2021-06-03T10:00:01Z"),
+                horizon
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn eu_recovery_passes_run_from_df_to_the_end_of_du() {
+        let r = eu_rules();
+        let rec = json!({"ver": "1.3.0", "r": [{"tg": "840539006", "fr": "2021-03-01",
+            "df": "2021-03-12", "du": "2021-08-28", "co": "DK", "is": "SDS", "ci": "URN:UVCI:01:DK:Z"}]});
+        let horizon = at("2022-01-01T00:00:00Z");
+        assert_eq!(
+            r.valid_until(&rec, at("2021-03-11T23:59:59Z"), horizon),
+            None
+        );
+        assert_eq!(
+            r.valid_until(&rec, at("2021-03-12T00:00:00Z"), horizon),
+            Some(at("2021-08-28T23:59:59Z"))
+        );
+        assert_eq!(
+            r.valid_until(&rec, at("2021-08-29T00:00:00Z"), horizon),
+            None
+        );
     }
 }
