@@ -9,5 +9,6 @@ mod holds;
 mod invariant;
 mod limits;
 mod operations;
+mod scale;
 mod uptake;
 mod waitroom;
