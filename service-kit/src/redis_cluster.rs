@@ -134,7 +134,9 @@ fn slot_of(cmd: &Cmd) -> Option<Slot> {
 /// not ignored, in the order they were added.
 #[derive(Default, Clone)]
 pub struct SplitPipeline {
-    cmds: Vec<Cmd>,
+    // Built as one pipeline (what a single Redis runs as it is); nothing in it is marked
+    // `ignore`, replies are filtered here, so a split keeps every reply's place.
+    pipe: redis::Pipeline,
     ignored: Vec<bool>,
 }
 
@@ -148,15 +150,15 @@ impl SplitPipeline {
     }
 
     pub fn len(&self) -> usize {
-        self.cmds.len()
+        self.ignored.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cmds.is_empty()
+        self.ignored.is_empty()
     }
 
     pub fn add_command(&mut self, cmd: Cmd) -> &mut Self {
-        self.cmds.push(cmd);
+        self.pipe.add_command(cmd);
         self.ignored.push(false);
         self
     }
@@ -167,9 +169,9 @@ impl SplitPipeline {
 
     /// Adds an argument to the last command.
     pub fn arg<T: ToRedisArgs>(&mut self, arg: T) -> &mut Self {
-        debug_assert!(!self.cmds.is_empty(), "arg() before cmd()");
-        if let Some(c) = self.cmds.last_mut() {
-            c.arg(arg);
+        debug_assert!(!self.is_empty(), "arg() before cmd()");
+        if !self.is_empty() {
+            self.pipe.arg(arg);
         }
         self
     }
@@ -184,16 +186,14 @@ impl SplitPipeline {
 
     /// Runs the commands; fails if any of them failed (as `redis::Pipeline` does).
     pub async fn query(&self, conn: &RedisConn) -> RedisResult<Vec<Value>> {
-        if self.cmds.is_empty() {
+        if self.is_empty() {
             return Ok(Vec::new());
         }
         let replies = match conn {
             RedisConn::Single(_) => {
-                let mut pipe = redis::Pipeline::with_capacity(self.cmds.len());
-                for c in &self.cmds {
-                    pipe.add_command(c.clone());
-                }
-                pipe.query_async::<Vec<Value>>(&mut conn.clone()).await?
+                self.pipe
+                    .query_async::<Vec<Value>>(&mut conn.clone())
+                    .await?
             }
             RedisConn::Cluster(_) => self.query_by_slot(conn).await?,
         };
@@ -213,9 +213,10 @@ impl SplitPipeline {
     async fn query_by_slot(&self, conn: &RedisConn) -> RedisResult<Vec<Value>> {
         // Command indices per slot, in order of first appearance; keyless commands form
         // their own group, which the cluster sends to any node.
+        let cmds: Vec<&Cmd> = self.pipe.cmd_iter().collect();
         let mut groups: Vec<Vec<usize>> = Vec::new();
         let mut by_slot: HashMap<Option<Slot>, usize> = HashMap::new();
-        for (i, c) in self.cmds.iter().enumerate() {
+        for (i, c) in cmds.iter().enumerate() {
             let g = *by_slot.entry(slot_of(c)).or_insert_with(|| {
                 groups.push(Vec::new());
                 groups.len() - 1
@@ -227,7 +228,7 @@ impl SplitPipeline {
                 let mut conn = conn.clone();
                 let mut pipe = redis::Pipeline::with_capacity(indices.len());
                 for &i in &indices {
-                    pipe.add_command(self.cmds[i].clone());
+                    pipe.add_command(cmds[i].clone());
                 }
                 async move {
                     let replies = pipe.query_async::<Vec<Value>>(&mut conn).await?;
@@ -237,7 +238,7 @@ impl SplitPipeline {
             .buffered(CONCURRENT_SLOTS)
             .try_collect()
             .await?;
-        let mut out = vec![Value::Nil; self.cmds.len()];
+        let mut out = vec![Value::Nil; cmds.len()];
         for (indices, replies) in parts {
             for (i, v) in indices.into_iter().zip(replies) {
                 out[i] = v;
