@@ -6,11 +6,17 @@
 //! key. A later command whose key hashes to another *slot*, even one on the same node,
 //! fails the whole pipeline on the client with `CROSSSLOT`. When any reply in a pipeline
 //! is MOVED, ASK or TRYAGAIN, the whole pipeline is resent to the new owner. So a
-//! pipeline must carry one slot's commands only; then a resend after a failover or a
-//! resharding repeats nothing that already happened elsewhere. [`SplitPipeline`] groups
-//! commands by slot and runs the groups concurrently: the cluster connection multiplexes
-//! them onto its one socket per node, so 40 slots on three masters cost about one round
-//! trip per node, not 40. On a single server it is one ordinary pipeline.
+//! pipeline must carry one slot's commands only, or be sent to a node explicitly
+//! (`route_pipeline`, which skips that check).
+//!
+//! [`SplitPipeline`] sends one pipeline per *node*, concurrently, each routed to the node
+//! that the slot map (`CLUSTER SLOTS`, cached for a few seconds) says owns its slots: a
+//! day view over 60 slots on three masters is three pipelines, not 60. When the map is
+//! stale (a failover, a resharding) a reply is MOVED; then the map is refetched and the
+//! commands are sent once more, one pipeline per slot, which the client routes and
+//! redirects by itself. So the commands must be safe to run twice: every caller's are
+//! (reads, version-guarded mirror writes, set adds and removes). On a single server it is
+//! one ordinary pipeline.
 //!
 //! Never used for transactions (MULTI): a transaction must stay on one slot anyway.
 
@@ -18,24 +24,139 @@ use futures::{StreamExt, TryStreamExt};
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo, Slot};
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Arg, Cmd, RedisFuture, RedisResult, ToRedisArgs, Value};
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// A connection to a single Redis or to a whole cluster. Cheap to clone; reconnects by
 /// itself (the cluster one also follows failovers and slot moves).
 #[derive(Clone)]
 pub enum RedisConn {
     Single(ConnectionManager),
-    Cluster(ClusterConnection),
+    Cluster(ClusterConn),
+}
+
+/// A cluster connection and its cached slot map.
+#[derive(Clone)]
+pub struct ClusterConn {
+    conn: ClusterConnection,
+    owners: Arc<RwLock<Option<SlotOwners>>>,
+}
+
+/// Which master serves each hash slot, as an index into the masters seen.
+struct SlotOwners {
+    fetched: Instant,
+    node_of: Vec<u16>,
+}
+
+/// How long a slot map is trusted before it is fetched again; a MOVED reply refetches
+/// it at once.
+const SLOT_MAP_SECONDS: u64 = 5;
+const SLOTS: usize = 16384;
+
+impl ClusterConn {
+    pub fn new(conn: ClusterConnection) -> Self {
+        Self {
+            conn,
+            owners: Arc::new(RwLock::new(None)),
+        }
+    }
+
+    fn cached_owners(&self) -> Option<Arc<Vec<u16>>> {
+        let guard = self.owners.read().ok()?;
+        let o = guard.as_ref()?;
+        (o.fetched.elapsed() < Duration::from_secs(SLOT_MAP_SECONDS))
+            .then(|| Arc::new(o.node_of.clone()))
+    }
+
+    async fn owners(&self) -> RedisResult<Arc<Vec<u16>>> {
+        if let Some(o) = self.cached_owners() {
+            return Ok(o);
+        }
+        let reply: Value = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query_async(&mut self.conn.clone())
+            .await?;
+        let node_of = parse_cluster_slots(&reply);
+        if let Ok(mut g) = self.owners.write() {
+            *g = Some(SlotOwners {
+                fetched: Instant::now(),
+                node_of: node_of.clone(),
+            });
+        }
+        Ok(Arc::new(node_of))
+    }
+
+    fn forget_owners(&self) {
+        if let Ok(mut g) = self.owners.write() {
+            *g = None;
+        }
+    }
+}
+
+/// `CLUSTER SLOTS` as slot -> master index (`u16::MAX`: no owner known).
+fn parse_cluster_slots(reply: &Value) -> Vec<u16> {
+    let mut node_of = vec![u16::MAX; SLOTS];
+    let mut masters: Vec<Vec<u8>> = Vec::new();
+    let Value::Array(ranges) = reply else {
+        return node_of;
+    };
+    for range in ranges {
+        let Value::Array(fields) = range else {
+            continue;
+        };
+        let (Some(Value::Int(start)), Some(Value::Int(end)), Some(Value::Array(master))) =
+            (fields.first(), fields.get(1), fields.get(2))
+        else {
+            continue;
+        };
+        // The master's id (third field) names it; fall back to host and port.
+        let name = match (master.get(2), master.first(), master.get(1)) {
+            (Some(Value::BulkString(id)), _, _) => id.clone(),
+            (_, Some(Value::BulkString(host)), Some(Value::Int(port))) => {
+                [host.as_slice(), port.to_string().as_bytes()].concat()
+            }
+            _ => continue,
+        };
+        let index = match masters.iter().position(|m| *m == name) {
+            Some(i) => i,
+            None => {
+                masters.push(name);
+                masters.len() - 1
+            }
+        };
+        let (start, end) = (*start.max(&0) as usize, (*end as usize).min(SLOTS - 1));
+        for slot in node_of.iter_mut().take(end + 1).skip(start) {
+            *slot = u16::try_from(index).unwrap_or(u16::MAX);
+        }
+    }
+    node_of
+}
+
+/// The hash slot of a key (the cluster spec: CRC16/XMODEM of the hash tag, or of the
+/// whole key when it has none, modulo 16384).
+fn key_slot(key: &[u8]) -> u16 {
+    let tag = key
+        .iter()
+        .position(|b| *b == b'{')
+        .and_then(|open| {
+            let rest = &key[open + 1..];
+            rest.iter()
+                .position(|b| *b == b'}')
+                .map(|close| &rest[..close])
+        })
+        .filter(|t| !t.is_empty())
+        .unwrap_or(key);
+    crc16::State::<crc16::XMODEM>::calculate(tag) % SLOTS as u16
 }
 
 impl ConnectionLike for RedisConn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Self::Single(c) => c.req_packed_command(cmd),
-            Self::Cluster(c) => c.req_packed_command(cmd),
+            Self::Cluster(c) => c.conn.req_packed_command(cmd),
         }
     }
 
@@ -47,14 +168,14 @@ impl ConnectionLike for RedisConn {
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
             Self::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Self::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(c) => c.conn.req_packed_commands(pipeline, offset, count),
         }
     }
 
     fn get_db(&self) -> i64 {
         match self {
             Self::Single(c) => c.get_db(),
-            Self::Cluster(c) => c.get_db(),
+            Self::Cluster(c) => c.conn.get_db(),
         }
     }
 }
@@ -71,6 +192,7 @@ impl RedisConn {
         match self {
             Self::Single(c) => redis::cmd("PING").query_async::<String>(c).await.map(drop),
             Self::Cluster(c) => c
+                .conn
                 .route_command(
                     redis::cmd("PING"),
                     RoutingInfo::SingleNode(SingleNodeRoutingInfo::RandomPrimary),
@@ -105,7 +227,7 @@ pub async fn connect_cluster(seeds: &str) -> RedisResult<ClusterConnection> {
 }
 
 /// The hash slot a command's key maps to; `None` for a command without a key.
-fn slot_of(cmd: &Cmd) -> Option<Slot> {
+fn slot_of(cmd: &Cmd) -> Option<u16> {
     let args: Vec<&[u8]> = cmd
         .args_iter()
         .map(|a| match a {
@@ -126,7 +248,7 @@ fn slot_of(cmd: &Cmd) -> Option<Slot> {
         }
         _ => args.get(1)?,
     };
-    Some(Slot::for_key(key))
+    Some(key_slot(key))
 }
 
 /// Commands sent together without a transaction. Build it like `redis::Pipeline`
@@ -195,7 +317,15 @@ impl SplitPipeline {
                     .query_async::<Vec<Value>>(&mut conn.clone())
                     .await?
             }
-            RedisConn::Cluster(_) => self.query_by_slot(conn).await?,
+            RedisConn::Cluster(c) => match self.query_by_node(c).await {
+                Ok(replies) => replies,
+                Err(_) => {
+                    // A stale slot map (or a node going away): the client's own
+                    // routing and redirects, one slot at a time.
+                    c.forget_owners();
+                    self.query_by_slot(conn).await?
+                }
+            },
         };
         Ok(replies
             .into_iter()
@@ -210,12 +340,69 @@ impl SplitPipeline {
         self.query(conn).await.map(drop)
     }
 
+    /// One pipeline per master, each sent to its node; fails on any error reply (MOVED
+    /// among them), and the caller falls back to [`Self::query_by_slot`].
+    async fn query_by_node(&self, c: &ClusterConn) -> RedisResult<Vec<Value>> {
+        let owners = c.owners().await?;
+        let cmds: Vec<&Cmd> = self.pipe.cmd_iter().collect();
+        // (a slot of the node, the node's command indices); keyless commands go with
+        // the first node.
+        let mut groups: Vec<(u16, Vec<usize>)> = Vec::new();
+        let mut by_node: HashMap<u16, usize> = HashMap::new();
+        let mut keyless = Vec::new();
+        for (i, cmd) in cmds.iter().enumerate() {
+            let Some(slot) = slot_of(cmd) else {
+                keyless.push(i);
+                continue;
+            };
+            let node = owners[usize::from(slot)];
+            if node == u16::MAX {
+                return Err((
+                    redis::ErrorKind::ClusterConnectionNotFound,
+                    "slot has no owner",
+                )
+                    .into());
+            }
+            let g = *by_node.entry(node).or_insert_with(|| {
+                groups.push((slot, Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(i);
+        }
+        match groups.first_mut() {
+            Some(first) => first.1.extend(keyless),
+            None => groups.push((0, keyless)),
+        }
+        let parts: Vec<(Vec<usize>, Vec<Value>)> =
+            futures::future::try_join_all(groups.into_iter().map(|(slot, indices)| {
+                let mut conn = c.conn.clone();
+                let mut pipe = redis::Pipeline::with_capacity(indices.len());
+                for &i in &indices {
+                    pipe.add_command(cmds[i].clone());
+                }
+                async move {
+                    let n = indices.len();
+                    let route =
+                        SingleNodeRoutingInfo::SpecificNode(Route::new(slot, SlotAddr::Master));
+                    let replies = conn.route_pipeline(pipe, 0, n, route).await?;
+                    if let Some(Value::ServerError(e)) =
+                        replies.iter().find(|v| matches!(v, Value::ServerError(_)))
+                    {
+                        return Err(redis::RedisError::from(e.clone()));
+                    }
+                    Ok::<_, redis::RedisError>((indices, replies))
+                }
+            }))
+            .await?;
+        Ok(place(cmds.len(), parts))
+    }
+
     async fn query_by_slot(&self, conn: &RedisConn) -> RedisResult<Vec<Value>> {
         // Command indices per slot, in order of first appearance; keyless commands form
         // their own group, which the cluster sends to any node.
         let cmds: Vec<&Cmd> = self.pipe.cmd_iter().collect();
         let mut groups: Vec<Vec<usize>> = Vec::new();
-        let mut by_slot: HashMap<Option<Slot>, usize> = HashMap::new();
+        let mut by_slot: HashMap<Option<u16>, usize> = HashMap::new();
         for (i, c) in cmds.iter().enumerate() {
             let g = *by_slot.entry(slot_of(c)).or_insert_with(|| {
                 groups.push(Vec::new());
@@ -238,14 +425,19 @@ impl SplitPipeline {
             .buffered(CONCURRENT_SLOTS)
             .try_collect()
             .await?;
-        let mut out = vec![Value::Nil; cmds.len()];
-        for (indices, replies) in parts {
-            for (i, v) in indices.into_iter().zip(replies) {
-                out[i] = v;
-            }
-        }
-        Ok(out)
+        Ok(place(cmds.len(), parts))
     }
+}
+
+/// Puts the replies of split pipelines back in the order the commands were added.
+fn place(n: usize, parts: Vec<(Vec<usize>, Vec<Value>)>) -> Vec<Value> {
+    let mut out = vec![Value::Nil; n];
+    for (indices, replies) in parts {
+        for (i, v) in indices.into_iter().zip(replies) {
+            out[i] = v;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -268,8 +460,16 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, script);
         assert_ne!(a, slot_of(&redis::cmd("GET").arg("bk:{slot:43}").take()));
-        // The server's own value for a tag (CLUSTER KEYSLOT "{slot:42}").
-        assert_eq!(a, Some(Slot::for_key("slot:42")));
+        // The same slots as redis-rs's own routing (and the server's CLUSTER KEYSLOT).
+        for key in ["bk:{slot:42}", "{cit:abc}:inv", "no-tag", "{}x", "a{b}c{d}"] {
+            let ours = redis::cluster_routing::Slot::new(key_slot(key.as_bytes()));
+            assert_eq!(
+                ours,
+                Some(redis::cluster_routing::Slot::for_key(key)),
+                "{key}"
+            );
+        }
+        assert_eq!(key_slot(b"{slot:42}"), key_slot(b"slot:42"));
         assert_eq!(
             slot_of(&redis::cmd("EVAL").arg("return 1").arg(0).take()),
             None

@@ -4,7 +4,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::redis_cluster::{connect_cluster, RedisConn};
+use crate::redis_cluster::{connect_cluster, ClusterConn, RedisConn};
 use crate::settings::{DatabaseSettings, RedisMode, RedisSettings};
 
 #[derive(Debug, thiserror::Error)]
@@ -55,11 +55,11 @@ impl RedisPool {
                             .map_err(StorageError::Redis)?,
                     )
                 }
-                RedisMode::Cluster => RedisConn::Cluster(
+                RedisMode::Cluster => RedisConn::Cluster(ClusterConn::new(
                     connect_cluster(&settings.url)
                         .await
                         .map_err(StorageError::Redis)?,
-                ),
+                )),
             });
         }
         Ok(Self {
