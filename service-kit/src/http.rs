@@ -119,11 +119,7 @@ impl Readiness {
                 .map_err(|_| "postgres")?;
         }
         if let Some(redis) = &self.redis {
-            let mut conn = redis.get();
-            let _: String = redis::cmd("PING")
-                .query_async(&mut conn)
-                .await
-                .map_err(|_| "redis")?;
+            redis.get().ping().await.map_err(|_| "redis")?;
         }
         Ok(())
     }

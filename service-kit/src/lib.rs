@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod problem;
+pub mod redis_cluster;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;

@@ -81,19 +81,43 @@ impl Default for DatabaseSettings {
     }
 }
 
+/// A single Redis server, or a Redis Cluster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisMode {
+    #[default]
+    Single,
+    Cluster,
+}
+
+impl RedisMode {
+    /// The setting's value as written in a file or `APP__REDIS__MODE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Single => "single",
+            Self::Cluster => "cluster",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RedisSettings {
+    /// `single`: `url` is the server. `cluster`: `url` lists seed nodes separated by
+    /// commas (`redis://10.0.0.1:6379,redis://10.0.0.2:6379`); the rest is discovered.
+    pub mode: RedisMode,
     pub url: String,
     /// Prefix of every key this service writes (tests use one per test).
     pub key_prefix: String,
-    /// Multiplexed connections to spread load over.
+    /// Multiplexed connections to spread load over (in cluster mode, each one keeps a
+    /// connection to every node).
     pub connections: usize,
 }
 
 impl Default for RedisSettings {
     fn default() -> Self {
         Self {
+            mode: RedisMode::Single,
             url: "redis://127.0.0.1:6379/0".into(),
             key_prefix: "bk:".into(),
             connections: 4,
@@ -141,6 +165,21 @@ mod tests {
         assert_eq!(s.http.port, 9999);
         assert_eq!(s.database.pool_size, 3);
         assert_eq!(s.http.host, "127.0.0.1");
+    }
+
+    #[test]
+    fn redis_mode_comes_from_the_environment() {
+        #[derive(Debug, Default, Serialize, Deserialize)]
+        #[serde(default)]
+        struct WithRedis {
+            redis: RedisSettings,
+        }
+        let s: WithRedis = load_from(None, Vec::new()).unwrap();
+        assert_eq!(s.redis.mode, RedisMode::Single);
+        let env = vec![("APP__REDIS__MODE".to_string(), "cluster".to_string())];
+        let s: WithRedis = load_from(None, env).unwrap();
+        assert_eq!(s.redis.mode, RedisMode::Cluster);
+        assert_eq!(s.redis.mode.as_str(), "cluster");
     }
 
     #[test]

@@ -4,7 +4,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::settings::{DatabaseSettings, RedisSettings};
+use crate::redis_cluster::{connect_cluster, ClusterConn, RedisConn};
+use crate::settings::{DatabaseSettings, RedisMode, RedisSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -31,23 +32,35 @@ pub fn postgres_pool(settings: &DatabaseSettings) -> Result<Pool, StorageError> 
         .map_err(StorageError::Pool)
 }
 
-/// A few multiplexed Redis connections used round-robin. Each reconnects by itself.
+/// A few multiplexed Redis connections used round-robin. Each reconnects by itself. On a
+/// cluster (`redis.mode = "cluster"`) each one reaches every node; pipelines that span
+/// hash slots go through [`SplitPipeline`](crate::redis_cluster::SplitPipeline).
 #[derive(Clone)]
 pub struct RedisPool {
-    connections: Arc<Vec<redis::aio::ConnectionManager>>,
+    connections: Arc<Vec<RedisConn>>,
     next: Arc<AtomicUsize>,
 }
 
 impl RedisPool {
     pub async fn connect(settings: &RedisSettings) -> Result<Self, StorageError> {
-        let client = redis::Client::open(settings.url.as_str()).map_err(StorageError::Redis)?;
         let mut connections = Vec::new();
         for _ in 0..settings.connections.max(1) {
-            connections.push(
-                redis::aio::ConnectionManager::new(client.clone())
-                    .await
-                    .map_err(StorageError::Redis)?,
-            );
+            connections.push(match settings.mode {
+                RedisMode::Single => {
+                    let client =
+                        redis::Client::open(settings.url.as_str()).map_err(StorageError::Redis)?;
+                    RedisConn::Single(
+                        redis::aio::ConnectionManager::new(client)
+                            .await
+                            .map_err(StorageError::Redis)?,
+                    )
+                }
+                RedisMode::Cluster => RedisConn::Cluster(ClusterConn::new(
+                    connect_cluster(&settings.url)
+                        .await
+                        .map_err(StorageError::Redis)?,
+                )),
+            });
         }
         Ok(Self {
             connections: Arc::new(connections),
@@ -55,7 +68,7 @@ impl RedisPool {
         })
     }
 
-    pub fn get(&self) -> redis::aio::ConnectionManager {
+    pub fn get(&self) -> RedisConn {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len();
         self.connections[i].clone()
     }

@@ -9,8 +9,18 @@ pub fn postgres_server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432".to_owned())
 }
 
+/// Redis for tests; `TEST_REDIS_URL` overrides (seed nodes, comma-separated, when
+/// `TEST_REDIS_MODE=cluster`).
 pub fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
+}
+
+/// `TEST_REDIS_MODE=cluster` runs the tests against a Redis Cluster (infra/cluster).
+pub fn redis_mode() -> crate::settings::RedisMode {
+    match std::env::var("TEST_REDIS_MODE").as_deref() {
+        Ok("cluster") => crate::settings::RedisMode::Cluster,
+        _ => crate::settings::RedisMode::Single,
+    }
 }
 
 /// A database made for one test. Databases of earlier runs older than an hour are

@@ -10,8 +10,8 @@ pub mod keys;
 pub mod reconcile;
 
 use chrono::NaiveDate;
-use redis::aio::ConnectionManager;
 use redis::Script;
+use service_kit::redis_cluster::{RedisConn, SplitPipeline};
 use service_kit::storage::RedisPool;
 use std::sync::Arc;
 
@@ -116,7 +116,7 @@ impl HotStore {
         &self.keys
     }
 
-    pub fn conn(&self) -> ConnectionManager {
+    pub fn conn(&self) -> RedisConn {
         self.pool.get()
     }
 
@@ -247,13 +247,13 @@ impl HotStore {
 
     /// Mirrors a slot row, consuming `consumed` (the hold it was booked from) if given.
     pub async fn apply(&self, state: &SlotState, consumed: Option<&HoldId>) -> HotResult<()> {
-        let mut pipe = redis::pipe();
+        let mut pipe = SplitPipeline::new();
         self.push_apply(&mut pipe, state, consumed.map(HoldId::token));
         self.push_index(&mut pipe, state);
         self.run_pipeline(&pipe).await
     }
 
-    fn push_apply(&self, pipe: &mut redis::Pipeline, s: &SlotState, consumed: Option<&str>) {
+    fn push_apply(&self, pipe: &mut SplitPipeline, s: &SlotState, consumed: Option<&str>) {
         pipe.cmd("EVALSHA")
             .arg(self.scripts.apply.get_hash())
             .arg(3)
@@ -273,12 +273,12 @@ impl HotStore {
             .ignore();
     }
 
-    fn push_index(&self, pipe: &mut redis::Pipeline, s: &SlotState) {
+    fn push_index(&self, pipe: &mut SplitPipeline, s: &SlotState) {
         let date = crate::domain::slotgen::local_date(
             chrono::DateTime::from_timestamp_millis(s.start_ms).unwrap_or_default(),
         );
         let key = self.keys.site_day(s.site, date);
-        pipe.zadd(&key, s.slot.0, s.start_ms)
+        pipe.add_command(redis::Cmd::zadd(&key, s.slot.0, s.start_ms))
             .ignore()
             .cmd("PEXPIREAT")
             .arg(&key)
@@ -289,7 +289,7 @@ impl HotStore {
     /// Mirrors many slots in one round trip per batch (start-up, reconcile, bulk create).
     pub async fn apply_many(&self, states: &[SlotState]) -> HotResult<()> {
         for chunk in states.chunks(500) {
-            let mut pipe = redis::pipe();
+            let mut pipe = SplitPipeline::new();
             for s in chunk {
                 self.push_apply(&mut pipe, s, None);
                 self.push_index(&mut pipe, s);
@@ -300,12 +300,12 @@ impl HotStore {
     }
 
     /// Runs a pipeline that calls scripts by hash; reloads them once if Redis forgot them.
-    async fn run_pipeline(&self, pipe: &redis::Pipeline) -> HotResult<()> {
-        let mut conn = self.conn();
-        match pipe.query_async::<()>(&mut conn).await {
+    async fn run_pipeline(&self, pipe: &SplitPipeline) -> HotResult<()> {
+        let conn = self.conn();
+        match pipe.exec(&conn).await {
             Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
                 self.load_scripts().await?;
-                pipe.query_async::<()>(&mut conn).await
+                pipe.exec(&conn).await
             }
             other => other,
         }
@@ -314,14 +314,12 @@ impl HotStore {
     /// Removes the given holds (e.g. holds already confirmed in PostgreSQL).
     pub async fn drop_holds(&self, holds: &[HoldId]) -> HotResult<()> {
         for chunk in holds.chunks(500) {
-            let mut pipe = redis::pipe();
+            let mut pipe = SplitPipeline::new();
             for h in chunk {
-                pipe.zrem(self.keys.holds(h.slot()), h.token())
-                    .ignore()
-                    .hdel(self.keys.owners(h.slot()), h.token())
-                    .ignore();
+                pipe.add_command(redis::Cmd::zrem(self.keys.holds(h.slot()), h.token()))
+                    .add_command(redis::Cmd::hdel(self.keys.owners(h.slot()), h.token()));
             }
-            pipe.query_async::<()>(&mut self.conn()).await?;
+            pipe.exec(&self.conn()).await?;
         }
         Ok(())
     }
@@ -342,7 +340,7 @@ impl HotStore {
         if slots.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
+        let mut pipe = SplitPipeline::new();
         for s in slots {
             pipe.cmd("HMGET")
                 .arg(self.keys.slot(*s))
@@ -360,7 +358,7 @@ impl HotStore {
             Option<i64>,
             Option<i64>,
         );
-        let raw: Vec<redis::Value> = pipe.query_async(&mut self.conn()).await?;
+        let raw = pipe.query(&self.conn()).await?;
         let mut out = Vec::with_capacity(slots.len());
         for (i, slot) in slots.iter().enumerate() {
             let row: Row = redis::from_redis_value(raw[2 * i].clone())?;
@@ -387,12 +385,14 @@ impl HotStore {
     /// Adds invitations: each (pseudonym, campaign) may now hold slots of the campaign.
     pub async fn invite(&self, invited: &[(String, i64)]) -> HotResult<()> {
         for chunk in invited.chunks(1000) {
-            let mut pipe = redis::pipe();
+            let mut pipe = SplitPipeline::new();
             for (owner, campaign) in chunk {
-                pipe.sadd(self.keys.citizen_invitations(owner), *campaign)
-                    .ignore();
+                pipe.add_command(redis::Cmd::sadd(
+                    self.keys.citizen_invitations(owner),
+                    *campaign,
+                ));
             }
-            pipe.query_async::<()>(&mut self.conn()).await?;
+            pipe.exec(&self.conn()).await?;
         }
         Ok(())
     }
@@ -400,12 +400,14 @@ impl HotStore {
     /// Withdraws invitations (a closed wave).
     pub async fn uninvite(&self, invited: &[(String, i64)]) -> HotResult<()> {
         for chunk in invited.chunks(1000) {
-            let mut pipe = redis::pipe();
+            let mut pipe = SplitPipeline::new();
             for (owner, campaign) in chunk {
-                pipe.srem(self.keys.citizen_invitations(owner), *campaign)
-                    .ignore();
+                pipe.add_command(redis::Cmd::srem(
+                    self.keys.citizen_invitations(owner),
+                    *campaign,
+                ));
             }
-            pipe.query_async::<()>(&mut self.conn()).await?;
+            pipe.exec(&self.conn()).await?;
         }
         Ok(())
     }

@@ -18,6 +18,7 @@
 pub mod token;
 
 use redis::Script;
+use service_kit::redis_cluster::SplitPipeline;
 use std::sync::{Arc, RwLock};
 
 use crate::clock::Clock;
@@ -139,19 +140,18 @@ impl WaitingRoom {
             self.settings.min_rate,
             self.settings.max_rate.max(self.settings.min_rate),
         );
-        redis::pipe()
-            .hset_multiple(
+        // The room's hash and the registry are in different hash slots.
+        SplitPipeline::new()
+            .add_command(redis::Cmd::hset_multiple(
                 self.key(&room.name, "meta"),
                 &[
                     ("opens_ms", room.opens_ms.to_string()),
                     ("rate", rate.to_string()),
                     ("gate", if room.gate_holds { "1" } else { "0" }.to_owned()),
                 ],
-            )
-            .ignore()
-            .sadd(self.registry(), &room.name)
-            .ignore()
-            .query_async::<()>(&mut self.hot.conn())
+            ))
+            .add_command(redis::Cmd::sadd(self.registry(), &room.name))
+            .exec(&self.hot.conn())
             .await?;
         self.refresh_gates().await?;
         Ok(())

@@ -42,6 +42,10 @@ async fn start(
         .env("APP__HTTP__WORKERS", "1")
         .env("APP__DATABASE__URL", &db.url)
         .env("APP__REDIS__URL", redis_url())
+        .env(
+            "APP__REDIS__MODE",
+            service_kit::testing::redis_mode().as_str(),
+        )
         .env("APP__REDIS__KEY_PREFIX", prefix)
         .env("APP__IDENTITY__DEV_PROVIDER", "true")
         .env("APP__IDENTITY__DEV_KEY_PATH", key_path)

@@ -6,7 +6,7 @@ use booking::settings::Settings;
 use booking::startup::Application;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
-use service_kit::testing::{redis_url, unique_redis_prefix, TestDatabase};
+use service_kit::testing::{redis_mode, redis_url, unique_redis_prefix, TestDatabase};
 
 pub struct TestApp {
     pub address: String,
@@ -23,6 +23,7 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
     s.http.workers = 2;
     s.database.url = db.url.clone();
     s.database.pool_size = 8;
+    s.redis.mode = redis_mode();
     s.redis.url = redis_url();
     s.redis.key_prefix = unique_redis_prefix();
     s.redis.connections = 2;
@@ -217,6 +218,19 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Hold and confirm; whether both went through.
+    pub async fn hold_and_confirm(&self, token: &str, slot: i64) -> bool {
+        let r = self.hold(token, slot).await;
+        if r.status() != StatusCode::CREATED {
+            return false;
+        }
+        let hold: Value = r.json().await.unwrap();
+        self.confirm(token, hold["hold_id"].as_str().unwrap())
+            .await
+            .status()
+            == StatusCode::CREATED
+    }
+
     pub async fn slot(&self, slot: i64) -> Value {
         let r = self
             .get(&format!("/v1/slots/{slot}"), Some(&self.authority))
@@ -236,21 +250,33 @@ impl TestApp {
     /// Deletes every Redis key of this app: what a FLUSHALL or a restart does to it,
     /// without touching other tests' keys.
     pub async fn flush_redis(&self) {
-        let client = redis::Client::open(self.settings.redis.url.as_str()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        let pattern = format!("{}*", self.settings.redis.key_prefix);
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(&pattern)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
+        let keys = self.redis_keys().await;
+        let mut conn = self.redis().await;
         if !keys.is_empty() {
+            // On a cluster, DEL of keys in many slots is split by the client.
             let _: () = redis::cmd("DEL")
                 .arg(&keys)
                 .query_async(&mut conn)
                 .await
                 .unwrap();
         }
+    }
+
+    /// A connection to the app's Redis, single or cluster as the app's settings say.
+    pub async fn redis(&self) -> service_kit::redis_cluster::RedisConn {
+        service_kit::storage::RedisPool::connect(&self.settings.redis)
+            .await
+            .expect("redis")
+            .get()
+    }
+
+    /// Every Redis key of this app (KEYS goes to every master of a cluster).
+    pub async fn redis_keys(&self) -> Vec<String> {
+        redis::cmd("KEYS")
+            .arg(format!("{}*", self.settings.redis.key_prefix))
+            .query_async(&mut self.redis().await)
+            .await
+            .unwrap()
     }
 
     /// Checks the booking invariant straight in PostgreSQL.

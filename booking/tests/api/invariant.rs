@@ -9,18 +9,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-async fn hold_and_confirm(app: &TestApp, token: &str, slot: i64) -> bool {
-    let r = app.hold(token, slot).await;
-    if r.status() != StatusCode::CREATED {
-        return false;
-    }
-    let hold: Value = r.json().await.unwrap();
-    app.confirm(token, hold["hold_id"].as_str().unwrap())
-        .await
-        .status()
-        == StatusCode::CREATED
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_citizens_race_for_one_slot() {
     let app = spawn_app().await;
@@ -29,7 +17,7 @@ async fn many_citizens_race_for_one_slot() {
     for n in 0..80 {
         tokens.push(app.citizen(&cpr(n)).await);
     }
-    let wins = join_all(tokens.iter().map(|t| hold_and_confirm(&app, t, slots[0]))).await;
+    let wins = join_all(tokens.iter().map(|t| app.hold_and_confirm(t, slots[0]))).await;
     assert_eq!(wins.iter().filter(|w| **w).count(), 5);
     assert_eq!(app.slot(slots[0]).await["booked"], 5);
     app.assert_invariant().await;

@@ -152,13 +152,7 @@ async fn a_citizen_is_limited_alone_and_keyed_by_pseudonym() {
     );
 
     // The counters are in Redis under pseudonyms: no key carries the CPR number.
-    let client = redis::Client::open(app.settings.redis.url.as_str()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}*", app.settings.redis.key_prefix))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let keys = app.redis_keys().await;
     assert!(keys.iter().any(|k| k.ends_with(":rl")), "{keys:?}");
     assert!(keys.iter().all(|k| !k.contains(&me_cpr)), "{keys:?}");
 }

@@ -11,5 +11,6 @@ mod holds;
 mod invariant;
 mod limits;
 mod operations;
+mod scale;
 mod uptake;
 mod waitroom;

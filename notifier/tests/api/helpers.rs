@@ -39,6 +39,7 @@ impl TestApp {
         let mut settings = Settings::default();
         settings.database.url = db.url.clone();
         settings.database.pool_size = 8;
+        settings.redis.mode = service_kit::testing::redis_mode();
         settings.redis.url = redis_url();
         settings.redis.key_prefix = unique_redis_prefix();
         settings.redis.connections = 1;
