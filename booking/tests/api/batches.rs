@@ -32,19 +32,21 @@ async fn code(r: reqwest::Response) -> (StatusCode, String) {
 /// Forgets every citizen's one-hold-per-campaign pointer in Redis, so a citizen can
 /// hold a second place in a campaign (as after a Redis failover that lost the pointer).
 async fn forget_hold_pointers(app: &TestApp) {
-    let client = redis::Client::open(app.settings.redis.url.as_str()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}{{cit:*}}:hold:*", app.settings.redis.key_prefix))
-        .query_async(&mut conn)
+    let pointers: Vec<String> = app
+        .redis_keys()
         .await
-        .unwrap();
-    assert!(!keys.is_empty());
-    let _: () = redis::cmd("DEL")
-        .arg(&keys)
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+        .into_iter()
+        .filter(|k| k.contains("{cit:") && k.contains("}:hold:"))
+        .collect();
+    assert!(!pointers.is_empty());
+    let mut conn = app.redis().await;
+    for key in pointers {
+        let _: () = redis::cmd("DEL")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
