@@ -271,33 +271,14 @@ impl Service {
         Ok(SitePage { total, sites })
     }
 
-    /// [`Service::site_day`] as its JSON answer, kept with the cached day.
+    /// A site's slots on a local date with live remaining places, from Redis only, as
+    /// its JSON answer (kept with the cached day).
     pub async fn site_day_json(
         &self,
         site: SiteId,
         date: NaiveDate,
         campaign: Option<&str>,
     ) -> Result<bytes::Bytes> {
-        let snap = self.catalog.snapshot();
-        let filter = snap.campaign_filter(campaign)?;
-        if let Some(body) = self.days.body(site, date, filter, self.clock.now_ms()) {
-            return Ok(body);
-        }
-        let day = self.site_day(site, date, campaign).await?;
-        let body = bytes::Bytes::from(
-            serde_json::to_vec(&day).map_err(|e| BookingError::Internal(e.into()))?,
-        );
-        self.days.put_body(site, date, filter, body.clone());
-        Ok(body)
-    }
-
-    /// A site's slots on a local date with live remaining places, from Redis only.
-    pub async fn site_day(
-        &self,
-        site: SiteId,
-        date: NaiveDate,
-        campaign: Option<&str>,
-    ) -> Result<SiteDay> {
         let snap = self.catalog.snapshot();
         if snap.site(site).is_none() {
             // The snapshot may lag a site created on another instance by a few seconds.
@@ -306,20 +287,32 @@ impl Service {
         let snap = self.catalog.snapshot();
         snap.site(site).ok_or(BookingError::NotFound("site"))?;
         let only = snap.campaign_filter(campaign)?;
+        if let Some(body) = self.days.body(site, date, only, self.clock.now_ms()) {
+            return Ok(body);
+        }
+        let day = self.site_day(&snap, site, date, only).await?;
+        let body = bytes::Bytes::from(
+            serde_json::to_vec(&day).map_err(|e| BookingError::Internal(e.into()))?,
+        );
+        self.days.put_body(site, date, only, body.clone());
+        Ok(body)
+    }
+
+    async fn site_day(
+        &self,
+        snap: &Snapshot,
+        site: SiteId,
+        date: NaiveDate,
+        only: Option<CampaignId>,
+    ) -> Result<SiteDay> {
         let now_ms = self.clock.now_ms();
         let views = match self.days.get(site, date, now_ms) {
             Some(views) => views,
             None => {
                 let ids = self.hot.day_slots(site, date).await?;
-                let views: Vec<_> = self
-                    .hot
-                    .views(&ids, now_ms)
-                    .await?
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                self.days.put(site, date, now_ms, views.clone());
-                std::sync::Arc::new(views)
+                let views = self.hot.views(&ids, now_ms).await?;
+                self.days
+                    .put(site, date, now_ms, views.into_iter().flatten().collect())
             }
         };
         let slots = views

@@ -111,28 +111,37 @@ impl DayCache {
         }
     }
 
-    /// Keeps a fresh read of a day. A change that lands while the read is in flight
-    /// may be missed for one lifetime; that is the staleness this cache allows anyway.
-    pub fn put(&self, site: SiteId, date: NaiveDate, fetched_ms: i64, views: Vec<SlotView>) {
+    /// Keeps a fresh read of a day, and hands it back. A change that lands while the
+    /// read is in flight may be missed for one lifetime; that is the staleness this cache
+    /// allows anyway.
+    pub fn put(
+        &self,
+        site: SiteId,
+        date: NaiveDate,
+        fetched_ms: i64,
+        views: Vec<SlotView>,
+    ) -> Arc<Vec<SlotView>> {
+        let views = Arc::new(views);
         if self.ttl.is_zero() {
-            return;
+            return views;
         }
         let mut inner = self.write();
         if inner.days.len() >= MOST_DAYS {
             inner.days.clear();
             inner.day_of.clear();
         }
-        for v in &views {
+        for v in views.iter() {
             inner.day_of.insert(v.slot, (site, date));
         }
         inner.days.insert(
             (site, date),
             Day {
                 fetched_ms,
-                views: Arc::new(views),
+                views: views.clone(),
                 bodies: Mutex::default(),
             },
         );
+        views
     }
 
     /// Forgets the day a slot is on: this instance just changed the slot.
