@@ -41,12 +41,7 @@ pub async fn enqueue_letter(
     cpr: &str,
     payload: &serde_json::Value,
 ) -> Result<(), tokio_postgres::Error> {
-    tx.execute(
-        "INSERT INTO outbox (id, kind, cpr, payload) VALUES ($1, $2, $3, $4)",
-        &[&uuid::Uuid::now_v7(), &kind, &cpr, payload],
-    )
-    .await?;
-    Ok(())
+    enqueue_letters(tx, kind, &[(cpr, payload.clone())]).await
 }
 
 /// Queues one letter of a kind to each (CPR, payload), in one statement.
