@@ -111,8 +111,7 @@ impl Service {
         // PostgreSQL keeps microseconds; the answer shows what a later read will.
         let now = self.clock.now();
         let now = DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now);
-        let ids: Vec<BookingId> = batch.iter().map(|_| BookingId::new()).collect();
-        match self.confirm_together(&batch, &ids, now).await {
+        match self.confirm_together(&batch, now).await {
             Ok((fates, rows)) => {
                 let mut again = Vec::new();
                 let mut booked = Vec::new();
@@ -156,9 +155,9 @@ impl Service {
     async fn confirm_together(
         &self,
         batch: &[Job],
-        ids: &[BookingId],
         now: DateTime<Utc>,
     ) -> Result<(Vec<Fate>, HashMap<SlotId, SlotRow>)> {
+        let ids: Vec<BookingId> = batch.iter().map(|_| BookingId::new()).collect();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let wanted: Vec<SlotId> = batch.iter().map(|j| j.hold.slot()).collect();
