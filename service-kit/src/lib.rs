@@ -2,6 +2,7 @@
 //! the request middleware (request id, access log, metrics), health and metrics
 //! endpoints, storage pools and test support. Holds no domain logic.
 
+pub mod calendar;
 pub mod http;
 pub mod problem;
 pub mod redis_cluster;

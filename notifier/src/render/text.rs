@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::RenderError;
 use crate::domain::{Appointment, Citizen, Language, Notice, Site};
 use crate::settings::LetterSettings;
+use service_kit::calendar::{MONTHS_DA, MONTHS_EN};
 
 /// A letter ready to be drawn as a PDF and wrapped as MeMo.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,35 +62,6 @@ fn tr(lang: Language, da: &str, en: &str) -> String {
         Language::English => en.to_owned(),
     }
 }
-
-const MONTHS_DA: [&str; 12] = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// A moment as a person in Denmark reads it: "1. december 2026 kl. 09:00".
 pub fn local_time(lang: Language, at: DateTime<Utc>) -> String {
