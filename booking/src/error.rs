@@ -152,10 +152,12 @@ impl From<deadpool_postgres::PoolError> for BookingError {
 impl From<tokio_postgres::Error> for BookingError {
     fn from(e: tokio_postgres::Error) -> Self {
         use tokio_postgres::error::SqlState;
-        // A lost race (deadlock, serialization) or a dropped connection: the client may
-        // retry with the same Idempotency-Key.
+        // A lost race (deadlock, serialization, a lock not had in time) or a dropped
+        // connection: the client may retry with the same Idempotency-Key.
         let retry = e.code().is_some_and(|c| {
-            *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+            *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::LOCK_NOT_AVAILABLE
         });
         if retry || e.is_closed() {
             BookingError::Unavailable(e.into())

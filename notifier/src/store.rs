@@ -254,7 +254,7 @@ pub async fn sweep_reminders(
              RETURNING i.campaign_id, i.cpr, i.wave_id
              )
              INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
-             SELECT gen_random_uuid(), 'reminder', m.cpr,
+             SELECT uuid_v7($1), 'reminder', m.cpr,
                     jsonb_build_object('campaign_id', m.campaign_id, 'wave_id', m.wave_id),
                     m.wave_id, $1, $1
                FROM marked m",
@@ -262,6 +262,24 @@ pub async fn sweep_reminders(
         )
         .await?;
     Ok(n)
+}
+
+/// Makes the outbox's month partitions for the month of `now` and `months_ahead` after
+/// it (migration V8); returns how many were new. Letters of a month without its
+/// partition are kept in the default partition, so a missed run loses nothing.
+pub async fn ensure_outbox_partitions(
+    pool: &Pool,
+    now: DateTime<Utc>,
+    months_ahead: i32,
+) -> Result<i32, StoreError> {
+    let client = pool.get().await?;
+    Ok(client
+        .query_one(
+            "SELECT ensure_outbox_partitions($1, $2)",
+            &[&now, &months_ahead],
+        )
+        .await?
+        .get(0))
 }
 
 /// Records that the citizen opened a letter (first time wins).

@@ -462,6 +462,17 @@ impl Worker {
         Ok(store::wave_report(&self.pool, wave_id).await?)
     }
 
+    /// Keeps the outbox's next months partitioned ahead of the letters.
+    pub async fn ensure_outbox_partitions(&self) -> Result<i32, WorkerError> {
+        const MONTHS_AHEAD: i32 = 3;
+        let made =
+            store::ensure_outbox_partitions(&self.pool, self.clock.now(), MONTHS_AHEAD).await?;
+        if made > 0 {
+            tracing::info!(partitions = made, "outbox partitions made");
+        }
+        Ok(made)
+    }
+
     pub async fn refresh_queue_depth(&self) -> Result<i64, WorkerError> {
         let depth = store::queue_depth(&self.pool).await?;
         metrics::gauge!("notifier_queue_depth").set(depth as f64);
@@ -488,6 +499,7 @@ impl Worker {
         let mut next_sweep = Instant::now();
         let mut next_receipts = Instant::now();
         let mut next_depth = Instant::now();
+        let mut next_partitions = Instant::now();
         loop {
             let now = Instant::now();
             if s.reminders.sweep_seconds > 0 && now >= next_sweep {
@@ -500,6 +512,12 @@ impl Worker {
                 next_receipts = now + every(s.gateway.receipts_poll_seconds);
                 if let Err(e) = self.sync_receipts().await {
                     tracing::warn!(error = %error_chain(&e), "receipt poll failed");
+                }
+            }
+            if now >= next_partitions {
+                next_partitions = now + Duration::from_secs(3600);
+                if let Err(e) = self.ensure_outbox_partitions().await {
+                    tracing::warn!(error = %error_chain(&e), "outbox partitions failed");
                 }
             }
             if now >= next_depth {

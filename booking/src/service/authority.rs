@@ -45,7 +45,10 @@ pub struct SlotDetail {
 
 impl Service {
     pub async fn create_campaign(&self, new: &NewCampaign) -> Result<Campaign> {
-        let created = campaigns::insert(&**self.client().await?, new).await?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let created = campaigns::insert(&tx, new).await?;
+        tx.commit().await?;
         self.catalog.refresh().await?;
         Ok(created)
     }

@@ -32,8 +32,13 @@ fn from_row(r: &tokio_postgres::Row) -> Campaign {
     }
 }
 
-pub async fn insert(c: &impl GenericClient, new: &NewCampaign) -> Result<Campaign> {
-    let row = c
+/// Inserts a campaign; its booking and invitation partitions are made with it (trigger
+/// `campaigns_partitions`). Attaching a partition waits for the bookings being written
+/// at that moment, and bookings arriving meanwhile queue behind it, so the wait is
+/// bounded: past it the campaign is refused with "try again" and bookings go on.
+pub async fn insert(tx: &tokio_postgres::Transaction<'_>, new: &NewCampaign) -> Result<Campaign> {
+    tx.batch_execute("SET LOCAL lock_timeout = '2s'").await?;
+    let row = tx
         .query_one(
             "INSERT INTO campaigns (code, name, kind, access) VALUES ($1, $2, $3, $4)
              RETURNING id, code, name, kind, access, created_at",

@@ -11,6 +11,7 @@ mod holds;
 mod invariant;
 mod limits;
 mod operations;
+mod partitions;
 mod scale;
 mod uptake;
 mod waitroom;

@@ -170,7 +170,8 @@ pub fn parse_redis_csv(text: &str) -> anyhow::Result<Ceiling> {
     })
 }
 
-/// The confirm transaction as pgbench runs it, on `ceiling.*` copies of the tables.
+/// The confirm transaction as pgbench runs it, on `ceiling.*` copies of the tables,
+/// partitioned as the real ones are (migration V8).
 const CONFIRM_SCRIPT: &str = r#"\set slot random(1, :slots)
 BEGIN;
 UPDATE ceiling.slots SET booked = booked + 1, version = version + 1
@@ -179,7 +180,7 @@ UPDATE ceiling.slots SET booked = booked + 1, version = version + 1
 INSERT INTO ceiling.bookings (id, slot_id, campaign_id, cpr, hold_id, status, booked_by, created_at, updated_at)
  VALUES (gen_random_uuid(), :slot, 1, md5(random()::text), gen_random_uuid()::text, 'active', NULL, now(), now());
 INSERT INTO ceiling.outbox (id, kind, cpr, payload)
- VALUES (gen_random_uuid(), 'booking_confirmed', 'bench', '{"booking_id": "bench", "slot_id": 1}');
+ VALUES (uuid_v7(now()), 'booking_confirmed', 'bench', '{"booking_id": "bench", "slot_id": 1}');
 COMMIT;
 "#;
 
@@ -199,8 +200,14 @@ pub async fn postgres_confirm(
         "DROP SCHEMA IF EXISTS ceiling CASCADE;
          CREATE SCHEMA ceiling;
          CREATE TABLE ceiling.slots (LIKE public.slots INCLUDING ALL);
-         CREATE TABLE ceiling.bookings (LIKE public.bookings INCLUDING ALL);
-         CREATE TABLE ceiling.outbox (LIKE public.outbox INCLUDING ALL);
+         CREATE TABLE ceiling.bookings (LIKE public.bookings INCLUDING ALL)
+           PARTITION BY LIST (campaign_id);
+         CREATE TABLE ceiling.bookings_c1 PARTITION OF ceiling.bookings FOR VALUES IN (1);
+         CREATE TABLE ceiling.outbox (LIKE public.outbox INCLUDING ALL) PARTITION BY RANGE (id);
+         CREATE TABLE ceiling.outbox_now PARTITION OF ceiling.outbox
+           FOR VALUES FROM (uuid_v7_floor(now() - interval '1 day'))
+                        TO (uuid_v7_floor(now() + interval '1 day'));
+         CREATE TABLE ceiling.outbox_default PARTITION OF ceiling.outbox DEFAULT;
          INSERT INTO ceiling.slots (id, site_id, campaign_id, starts_at, ends_at, capacity)
            SELECT i, 1, 1, now() + interval '30 days' + i * interval '1 minute',
                   now() + interval '30 days' + (i + 1) * interval '1 minute', 1000000000

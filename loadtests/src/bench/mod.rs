@@ -29,8 +29,10 @@ use loadgen::{closed_loop, open_loop, Operation, Outcome, Stats};
 
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
-    /// The booking service under test (with the dev identity provider on).
-    pub host: String,
+    /// The booking service instances under test (with the dev identity provider on,
+    /// sharing its key). Requests go to one at random, as behind a load balancer; tokens
+    /// come from the first.
+    pub hosts: Vec<String>,
     /// Its database (the pgbench ceiling runs in a scratch schema there; the invariant
     /// is checked there).
     pub db_url: String,
@@ -54,6 +56,12 @@ pub struct BenchConfig {
     pub self_exe: PathBuf,
     /// Skip the overload phase.
     pub no_overload: bool,
+}
+
+impl BenchConfig {
+    fn first_host(&self) -> &str {
+        self.hosts.first().map_or("", String::as_str)
+    }
 }
 
 /// HTTP clients spread over so one connection pool's lock is not the bottleneck.
@@ -110,7 +118,7 @@ impl Operation for Get {
 /// A citizen's booking: hold a slot, then confirm it. One prepared token per booking.
 struct Book {
     clients: Clients,
-    host: String,
+    hosts: Arc<Vec<String>>,
     slots: Arc<Vec<i64>>,
     tokens: Vec<String>,
     next: AtomicUsize,
@@ -149,9 +157,15 @@ impl Operation for Book {
         };
         let slot = *self.slots.choose(&mut rand::thread_rng())?;
         let client = self.clients.pick();
+        // A stateless service: the confirm may reach another instance than the hold.
+        let host = || {
+            self.hosts
+                .choose(&mut rand::thread_rng())
+                .map(String::as_str)
+        };
         let (held, body) = post(
             client,
-            format!("{}/v1/holds", self.host),
+            format!("{}/v1/holds", host()?),
             token,
             json!({"slot_id": slot}),
         )
@@ -174,7 +188,7 @@ impl Operation for Book {
         let started = Instant::now();
         let (confirmed, body) = post(
             client,
-            format!("{}/v1/bookings", self.host),
+            format!("{}/v1/bookings", host()?),
             token,
             json!({"hold_id": hold_id}),
         )
@@ -199,13 +213,14 @@ struct Catalog {
 }
 
 async fn discover(cfg: &BenchConfig, http: &reqwest::Client) -> anyhow::Result<Catalog> {
+    let first = cfg.first_host();
     let mut sites = Vec::new();
     let mut offset = 0;
     loop {
         let page: Value = http
             .get(format!(
-                "{}/v1/sites?campaign={}&limit=200&offset={offset}",
-                cfg.host, cfg.campaign
+                "{first}/v1/sites?campaign={}&limit=200&offset={offset}",
+                cfg.campaign
             ))
             .send()
             .await?
@@ -236,8 +251,8 @@ async fn discover(cfg: &BenchConfig, http: &reqwest::Client) -> anyhow::Result<C
         for ahead in 1..=7 {
             let day = today + chrono::Duration::days(ahead);
             day_urls.push(format!(
-                "{}/v1/sites/{site}/slots?date={day}&campaign={}",
-                cfg.host, cfg.campaign
+                "{first}/v1/sites/{site}/slots?date={day}&campaign={}",
+                cfg.campaign
             ));
         }
     }
@@ -258,6 +273,12 @@ async fn discover(cfg: &BenchConfig, http: &reqwest::Client) -> anyhow::Result<C
         }
     }
     anyhow::ensure!(!slots.is_empty(), "no free slots in the next week");
+    // Every site-day from every instance.
+    let day_urls = cfg
+        .hosts
+        .iter()
+        .flat_map(|h| day_urls.iter().map(move |u| u.replacen(first, h, 1)))
+        .collect();
     Ok(Catalog {
         day_urls,
         slots,
@@ -272,7 +293,7 @@ async fn mint_tokens(
     n: usize,
 ) -> anyhow::Result<Vec<String>> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let url = format!("{}/dev/token", cfg.host);
+    let url = format!("{}/dev/token", cfg.first_host());
     let per = n.div_ceil(32);
     let tasks: Vec<_> = (0..32)
         .map(|_| {
@@ -381,11 +402,12 @@ fn quantiles(stats: &mut Stats, name: &'static str) -> [Option<f64>; 3] {
 
 /// Runs every phase and returns the figures (print them with [`table`]).
 pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
+    anyhow::ensure!(!cfg.hosts.is_empty(), "--host names no booking instance");
     let secs = Duration::from_secs(u64::from(cfg.seconds.max(1)));
     let clients = Clients::new(cfg.concurrency)?;
     let mut r = Results::default();
 
-    eprintln!("discovering sites and slots at {}", cfg.host);
+    eprintln!("discovering sites and slots at {}", cfg.hosts.join(", "));
     let catalog = discover(cfg, clients.pick()).await?;
     eprintln!(
         "  {} site-days, {} free slots; availability body {} bytes",
@@ -396,7 +418,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
 
     eprintln!("ceiling 1/3: redis-benchmark running the hold script");
     r.redis = ceilings::redis_hold(
-        &cfg.redis_url,
+        cfg.redis_url.split(',').next().unwrap_or_default(),
         &cfg.redis_prefix,
         10_000,
         cfg.concurrency.clamp(1, 512) as u32,
@@ -448,7 +470,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
     let book = |tokens: Vec<String>| {
         Arc::new(Book {
             clients: clients.clone(),
-            host: cfg.host.clone(),
+            hosts: Arc::new(cfg.hosts.clone()),
             slots: slots.clone(),
             tokens,
             next: AtomicUsize::new(0),
@@ -590,6 +612,13 @@ pub fn table(r: &Results, cfg: &BenchConfig) -> String {
         "\nAt 80% of the peak ({:.0} bookings/s offered on a schedule) the service confirmed {:.0}/s. Errors at the peak: {}.",
         r.at80_rate, r.at80_bookings_per_s, r.peak_errors
     );
+    if cfg.hosts.len() > 1 {
+        let _ = writeln!(
+            t,
+            "Booking instances: {}, each request to one at random.",
+            cfg.hosts.len()
+        );
+    }
     if let Some(o) = &r.overload {
         let _ = writeln!(
             t,

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: loadtests run SCENARIO[:WEIGHT][,...] [--host URL] [--db URL] [--report FILE] [goose options]
        loadtests check --db URL
-       loadtests bench [--host URL] [--db URL] [--redis URL] [--seconds N] [--concurrency N] [--citizens N] [--workers N] [--pg-clients N] [--out FILE] [--no-overload]
+       loadtests bench [--host URL[,URL...]] [--db URL] [--redis URL] [--seconds N] [--concurrency N] [--citizens N] [--workers N] [--pg-clients N] [--out FILE] [--no-overload]
        loadtests static-server --body FILE [--workers N] [--port P]
 scenarios: surge, bots, steady, passes, verifier";
 
@@ -198,7 +198,11 @@ async fn run_bench(args: &[String]) -> anyhow::Result<()> {
     );
     anyhow::ensure!(rest.is_empty(), "unknown options {rest:?}\n{USAGE}");
     let cfg = BenchConfig {
-        host: opt(&o, "host", "http://127.0.0.1:8080".to_owned())?,
+        hosts: opt(&o, "host", "http://127.0.0.1:8080".to_owned())?
+            .split(',')
+            .map(|h| h.trim().trim_end_matches('/').to_owned())
+            .filter(|h| !h.is_empty())
+            .collect(),
         db_url: opt(
             &o,
             "db",
