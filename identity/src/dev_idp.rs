@@ -140,6 +140,8 @@ impl DevIdentityProvider {
         if token_ttl.as_secs() == 0 || token_ttl > Duration::from_secs(366 * 24 * 3600) {
             return Err(DevIdpError::InvalidTtl);
         }
+        // Before the first signature: jsonwebtoken fixes its provider on first use.
+        crate::crypto::install();
         let secret = match key_path {
             Some(path) if path.exists() => load_key(path)?,
             Some(path) => {

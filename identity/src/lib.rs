@@ -64,6 +64,7 @@
 
 mod claims;
 pub mod cpr;
+pub mod crypto;
 pub mod dev_idp;
 pub mod dev_oidc;
 pub mod error;

@@ -167,6 +167,9 @@ impl TokenVerifier {
         if settings.issuer.trim().is_empty() || settings.audience.trim().is_empty() {
             return Err(VerifierConfigError::MissingIssuerOrAudience);
         }
+        if !crate::crypto::install() {
+            tracing::warn!("another jsonwebtoken crypto provider was installed first");
+        }
         let keys = match settings.jwks {
             JwksSource::Static(document) => KeyStore::Static(
                 KeySet::from_jwks(&document).map_err(VerifierConfigError::StaticJwks)?,
