@@ -5,8 +5,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use identity::{DevIdentityProvider, JwksSource, TokenVerifier, VerifierSettings};
-use service_kit::http::{self as kit_http, Readiness};
-use service_kit::storage::{postgres_pool, RedisPool};
+use service_kit::http::{self as kit_http, Readiness, ReplicaReadiness};
+use service_kit::storage::{Databases, RedisPool};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +47,8 @@ impl Application {
         settings: &Settings,
         clock: Clock,
     ) -> anyhow::Result<(Service, deadpool_postgres::Pool, RedisPool)> {
-        let pg = postgres_pool(&settings.database)?;
+        let databases = Databases::connect(&settings.database)?;
+        let pg = databases.primary.clone();
         if settings.database.migrate {
             crate::store::migrate(&pg).await?;
         }
@@ -55,7 +56,7 @@ impl Application {
         let hot = HotStore::new(redis.clone(), &settings.redis.key_prefix);
         hot.load_scripts().await?;
         let service = Service::new(
-            pg.clone(),
+            databases,
             hot,
             clock,
             settings.booking.clone(),
@@ -83,6 +84,7 @@ impl Application {
             postgres: Some(pg),
             redis: Some(redis),
         };
+        let replica_readiness = web::Data::new(ReplicaReadiness::new(&service.reads));
         let admission = Admission::new(&settings.limits);
         let admission_data = web::Data::new(admission.clone());
         let limiter = web::Data::new(RateLimiter::new(
@@ -118,6 +120,7 @@ impl Application {
                 .app_data(entitlements.clone())
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(readiness.clone()))
+                .app_data(replica_readiness.clone())
                 .configure(kit_http::configure_operations)
                 .configure(routes::configure)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()));

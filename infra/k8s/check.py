@@ -1,7 +1,8 @@
 """Renders the nbps Helm chart and checks it offline: Helm's lint, every object against
 the Kubernetes JSON schemas (strict: unknown fields are errors), and the rules the chart
 exists for (probes on the paths the services serve, the DSC key mounted by the pass
-service only, a NetworkPolicy in front of every pod, an HPA and a PDB per Deployment).
+service only, a NetworkPolicy in front of every pod, an HPA and a PDB per Deployment,
+the replica URL from the Secret for booking and pass only, and only when asked for).
 
 Usage: python check.py CHART_DIR [KUBERNETES_VERSION]
 """
@@ -12,8 +13,11 @@ import helm_python as helm
 import kubernetes_validate
 import yaml
 
-# Each set of values is rendered and checked; the second turns on the HSM egress rule.
-VALUE_SETS = [{}, {"signing": {"hsmCidr": "10.20.30.0/24"}}]
+# Each set of values is rendered and checked; the second turns on the HSM egress rule,
+# the third the read replica.
+VALUE_SETS = [{}, {"signing": {"hsmCidr": "10.20.30.0/24"}}, {"postgres": {"replica": True}}]
+# The services that read from a replica when there is one (docs/scale.md).
+REPLICA_READERS = {"nbps-booking", "nbps-pass"}
 SERVICES = ["booking", "pass", "notifier", "web"]
 
 
@@ -35,13 +39,29 @@ def render(chart_dir, values):
     return docs
 
 
-def check_rules(docs):
+def check_replica(deployments, replica):
+    for name, d in deployments.items():
+        env = {
+            e["name"]: e
+            for c in d["spec"]["template"]["spec"]["containers"]
+            for e in c.get("env", [])
+        }
+        has = "APP__DATABASE__REPLICA_URL" in env
+        if has != (replica and name in REPLICA_READERS):
+            fail(f"{name}: APP__DATABASE__REPLICA_URL is {'set' if has else 'missing'}")
+        ref = env.get("APP__DATABASE__REPLICA_URL", {}).get("valueFrom", {}).get("secretKeyRef", {})
+        if has and ref.get("key") != "database-replica-url":
+            fail(f"{name}: the replica URL does not come from the Secret")
+
+
+def check_rules(docs, values):
     kinds = {}
     for d in docs:
         kinds.setdefault(d["kind"], []).append(d)
     deployments = {d["metadata"]["name"]: d for d in kinds.get("Deployment", [])}
     if sorted(deployments) != sorted(f"nbps-{s}" for s in SERVICES):
         fail(f"deployments are {sorted(deployments)}")
+    check_replica(deployments, values.get("postgres", {}).get("replica", False))
     hpas = {h["spec"]["scaleTargetRef"]["name"] for h in kinds.get("HorizontalPodAutoscaler", [])}
     pdbs = {p["metadata"]["name"] for p in kinds.get("PodDisruptionBudget", [])}
     services = {s["metadata"]["name"] for s in kinds.get("Service", [])}
@@ -107,7 +127,7 @@ def main():
                 kubernetes_validate.validate(d, version, strict=True)
             except kubernetes_validate.ValidationError as e:
                 fail(f"{d['kind']}/{d['metadata']['name']}: {e.message} at {list(e.path)}")
-        check_rules(docs)
+        check_rules(docs, values)
         total += len(docs)
     print(f"k8s: chart lints clean; {total} objects valid against Kubernetes {version} schemas (strict); rules hold")
 

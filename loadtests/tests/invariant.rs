@@ -13,6 +13,7 @@ async fn migrated() -> (TestDatabase, Client) {
         url: db.url.clone(),
         pool_size: 2,
         migrate: true,
+        replica_url: None,
     };
     let pool = service_kit::storage::postgres_pool(&settings).expect("pool");
     booking::store::migrate(&pool).await.expect("migrations");

@@ -13,7 +13,7 @@ use actix_web::{web, HttpMessage, HttpResponse};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-use crate::storage::RedisPool;
+use crate::storage::{ReadPool, RedisPool};
 use crate::Problem;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -125,13 +125,64 @@ impl Readiness {
     }
 }
 
+/// The read replica, for `/readyz` to report on: register it as
+/// `web::Data<ReplicaReadiness>` beside [`Readiness`] (a service without one needs
+/// nothing). `/readyz` then says `"replica": "ok"` or `"unavailable"` and sets the
+/// `postgres_replica_up` gauge, but stays ready while the replica is down: every
+/// instance reads from the same replica, so failing readiness would take all of them
+/// out of the load balancer at once, and with them every booking and pass that never
+/// touches the replica. The reads that go to it answer `503` with `Retry-After` meanwhile.
+#[derive(Clone)]
+pub struct ReplicaReadiness(Option<ReadPool>);
+
+impl ReplicaReadiness {
+    /// Reports on `reads` if it is a replica; on nothing when reads go to the primary.
+    pub fn new(reads: &ReadPool) -> Self {
+        Self(reads.is_replica().then(|| reads.clone()))
+    }
+
+    /// `None` without a replica; else whether it answered within a second and a half.
+    async fn check(&self) -> Option<bool> {
+        let reads = self.0.as_ref()?;
+        let answered = tokio::time::timeout(Duration::from_millis(1500), async {
+            let client = reads.get().await.ok()?;
+            client.simple_query("SELECT 1").await.ok()
+        })
+        .await;
+        let up = matches!(answered, Ok(Some(_)));
+        metrics::gauge!("postgres_replica_up").set(if up { 1.0 } else { 0.0 });
+        if !up {
+            tracing::warn!("the postgres read replica does not answer");
+        }
+        Some(up)
+    }
+}
+
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
-    match tokio::time::timeout(Duration::from_secs(2), readiness.check()).await {
-        Ok(Ok(())) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+async fn readyz(
+    readiness: web::Data<Readiness>,
+    replica: Option<web::Data<ReplicaReadiness>>,
+) -> HttpResponse {
+    let (stores, replica) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(2), readiness.check()),
+        async {
+            match &replica {
+                Some(r) => r.check().await,
+                None => None,
+            }
+        }
+    );
+    match stores {
+        Ok(Ok(())) => HttpResponse::Ok().json(match replica {
+            None => serde_json::json!({"status": "ready"}),
+            Some(up) => serde_json::json!({
+                "status": "ready",
+                "replica": if up { "ok" } else { "unavailable" },
+            }),
+        }),
         Ok(Err(store)) => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",

@@ -69,6 +69,20 @@ pub struct DatabaseSettings {
     pub pool_size: usize,
     /// Run migrations at start-up.
     pub migrate: bool,
+    /// A streaming hot-standby replica of `url`'s database (same URL form), for the read
+    /// paths where a second or two of staleness is acceptable (see
+    /// [`crate::storage::Databases`]). Unset or empty: those reads go to the primary too.
+    pub replica_url: Option<String>,
+}
+
+impl DatabaseSettings {
+    /// The replica's URL, if one is configured (an empty value counts as none).
+    pub fn replica_url(&self) -> Option<&str> {
+        self.replica_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+    }
 }
 
 impl Default for DatabaseSettings {
@@ -77,6 +91,7 @@ impl Default for DatabaseSettings {
             url: "postgres://postgres:postgres@127.0.0.1:5432/booking".into(),
             pool_size: 16,
             migrate: true,
+            replica_url: None,
         }
     }
 }
@@ -180,6 +195,21 @@ mod tests {
         let s: WithRedis = load_from(None, env).unwrap();
         assert_eq!(s.redis.mode, RedisMode::Cluster);
         assert_eq!(s.redis.mode.as_str(), "cluster");
+    }
+
+    #[test]
+    fn the_replica_url_is_unset_by_default_and_comes_from_the_environment() {
+        let s: Sample = load_from(None, Vec::new()).unwrap();
+        assert_eq!(s.database.replica_url, None);
+        assert_eq!(s.database.replica_url(), None);
+        let url = "postgres://postgres:postgres@10.0.0.2:5432/booking";
+        let env = vec![("APP__DATABASE__REPLICA_URL".to_string(), url.to_string())];
+        let s: Sample = load_from(None, env).unwrap();
+        assert_eq!(s.database.replica_url(), Some(url));
+        // A chart that renders the variable empty means "no replica".
+        let env = vec![("APP__DATABASE__REPLICA_URL".to_string(), String::new())];
+        let s: Sample = load_from(None, env).unwrap();
+        assert_eq!(s.database.replica_url(), None);
     }
 
     #[test]

@@ -83,9 +83,11 @@ impl Service {
     }
 
     /// How many open slots lie ahead and how many of them are full (the opening-day
-    /// view), from PostgreSQL.
+    /// view), from the read replica: the console refreshes it every few seconds, and a
+    /// count a second old serves it as well.
     pub async fn slot_fullness(&self) -> Result<SlotFullness> {
-        let (upcoming, full) = slots::fullness(&**self.client().await?, self.clock.now()).await?;
+        let (upcoming, full) =
+            slots::fullness(&**self.read_client().await?, self.clock.now()).await?;
         Ok(SlotFullness { upcoming, full })
     }
 

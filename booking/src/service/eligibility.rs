@@ -131,14 +131,18 @@ impl Service {
         waves::cohorts(&**self.client().await?).await
     }
 
-    /// How many citizens the criteria select now.
+    /// How many citizens the criteria select now: a count over the population (and the
+    /// vaccination register), from the read replica. An estimate before opening; the
+    /// opening itself selects on the primary.
     pub async fn preview(&self, criteria: &Criteria) -> Result<i64> {
         let cond = criteria
             .condition(self.today())
             .map_err(|e| BookingError::Invalid(e.to_string()))?;
-        waves::count_eligible(&**self.client().await?, &cond).await
+        waves::count_eligible(&**self.read_client().await?, &cond).await
     }
 
+    /// The count of a saved cohort. The cohort itself is read from the primary: the
+    /// console asks for it right after creating it, before a replica may have it.
     pub async fn cohort_preview(&self, id: i64) -> Result<i64> {
         let cohort = waves::cohort(&**self.client().await?, id).await?;
         self.preview(&cohort.criteria).await

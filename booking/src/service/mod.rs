@@ -15,6 +15,7 @@ pub mod uptake;
 
 use deadpool_postgres::Pool;
 use identity::{Cpr, Pseudonym, Pseudonymizer};
+use service_kit::storage::{Databases, ReadPool};
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -28,7 +29,10 @@ use daycache::DayCache;
 /// Everything an operation needs; cheap to clone (all shared).
 #[derive(Clone)]
 pub struct Service {
+    /// The primary: every write, and every read that must see the latest commit.
     pub pg: Pool,
+    /// Reads that may lag the primary by a second or two (see [`Service::read_client`]).
+    pub reads: ReadPool,
     pub hot: HotStore,
     pub clock: Clock,
     pub catalog: Catalog,
@@ -85,12 +89,13 @@ async fn record_helper(
 
 impl Service {
     pub fn new(
-        pg: Pool,
+        databases: Databases,
         hot: HotStore,
         clock: Clock,
         settings: BookingSettings,
         faults: FaultSettings,
     ) -> Self {
+        let Databases { primary: pg, reads } = databases;
         Self {
             pseudonyms: Arc::new(Pseudonymizer::new(settings.pseudonym_secret.as_bytes())),
             catalog: Catalog::new(pg.clone(), clock.clone()),
@@ -99,6 +104,7 @@ impl Service {
                 settings.availability_cache_ms,
             ))),
             pg,
+            reads,
             hot,
             clock,
             settings: Arc::new(settings),
@@ -120,6 +126,15 @@ impl Service {
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {
         Ok(self.pg.get().await?)
+    }
+
+    /// A connection to the read replica (the primary when none is configured), for the
+    /// authority's reports only: uptake, how full the slots ahead are, cohort counts.
+    /// What it reads may be a second or two old, so nothing that writes, locks, claims,
+    /// or must see a change just made (holds, confirms, cancels, moves, idempotency,
+    /// wave openings, imports, the catalog after a change) ever uses it.
+    pub async fn read_client(&self) -> Result<deadpool_postgres::Object> {
+        Ok(self.reads.get().await?)
     }
 
     /// The crash test's kill switch: nothing after a commit has reached Redis yet.

@@ -66,7 +66,8 @@ impl Service {
             .campaign_by_code(campaign)
             .ok_or_else(|| BookingError::UnknownCampaign(campaign.to_owned()))?;
         let on = crate::domain::slotgen::local_date(self.clock.now());
-        let client = self.client().await?;
+        // A report: from the read replica (a booking a second old may be missing).
+        let client = self.read_client().await?;
         // Grouped by birth date and municipality in SQL (at most about 40,000 birth
         // dates × 98 municipalities), then into age bands here, on today's date.
         let rows = client

@@ -12,6 +12,7 @@ mod invariant;
 mod limits;
 mod operations;
 mod partitions;
+mod replica;
 mod scale;
 mod uptake;
 mod waitroom;

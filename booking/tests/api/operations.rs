@@ -10,6 +10,9 @@ async fn health_ready_metrics_and_docs() {
         let r = app.get(path, None).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
     }
+    // No replica configured: readiness says nothing of one.
+    let ready: serde_json::Value = app.get("/readyz", None).await.json().await.unwrap();
+    assert_eq!(ready, serde_json::json!({"status": "ready"}));
     let _ = app.get("/v1/campaigns", None).await;
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");

@@ -12,8 +12,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use booking::service::attorney::Entitlements;
 use identity::{DevIdentityProvider, JwksSource, TokenVerifier, VerifierSettings};
-use service_kit::http::{self as kit_http, Readiness};
-use service_kit::storage::postgres_pool;
+use service_kit::http::{self as kit_http, Readiness, ReplicaReadiness};
+use service_kit::storage::Databases;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -32,7 +32,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pg = postgres_pool(&settings.database)?;
+        let Databases { primary: pg, reads } = Databases::connect(&settings.database)?;
         if settings.database.migrate {
             booking::store::migrate(&pg).await?;
         }
@@ -50,8 +50,10 @@ impl Application {
         if eu_rules.is_empty() {
             tracing::warn!("no EU pass validity rules: no EU pass can be issued");
         }
+        let replica_readiness = web::Data::new(ReplicaReadiness::new(&reads));
         let service = Service::new(Parts {
             pg: pg.clone(),
+            reads,
             codes,
             signer,
             registers: settings.registers.clone(),
@@ -85,6 +87,7 @@ impl Application {
                 .app_data(entitlements.clone())
                 .app_data(verifier.clone())
                 .app_data(web::Data::new(readiness.clone()))
+                .app_data(replica_readiness.clone())
                 .configure(kit_http::configure_operations)
                 .configure(routes::configure)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()));

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
+use service_kit::storage::ReadPool;
 
 use crate::domain::codes::Codes;
 use crate::domain::validity::ValidityRules;
@@ -25,6 +26,7 @@ pub struct Service {
 
 struct Inner {
     pg: Pool,
+    reads: ReadPool,
     codes: Codes,
     signer: DccSigner,
     registers: RegisterSettings,
@@ -39,7 +41,11 @@ struct Inner {
 
 /// What the service is built from (see [`Service::new`]).
 pub struct Parts {
+    /// The primary: registers, passes, revocations, the audit log.
     pub pg: Pool,
+    /// The read replica (or the primary): only the verifier's revocation list download,
+    /// which carries its own version (see [`Service::revocation_list`]).
+    pub reads: ReadPool,
     pub codes: Codes,
     pub signer: DccSigner,
     pub registers: RegisterSettings,
@@ -63,6 +69,7 @@ impl Service {
         Ok(Self {
             inner: Arc::new(Inner {
                 pg: p.pg,
+                reads: p.reads,
                 codes: p.codes,
                 signer: p.signer,
                 registers: p.registers,
@@ -79,6 +86,12 @@ impl Service {
 
     pub fn pg(&self) -> &Pool {
         &self.inner.pg
+    }
+
+    /// Reads that may lag the primary by a second or two. Issuing a pass must see the
+    /// newest register record and revocation: it never reads from here.
+    pub fn reads(&self) -> &ReadPool {
+        &self.inner.reads
     }
 
     pub fn codes(&self) -> &Codes {

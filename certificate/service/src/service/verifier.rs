@@ -19,7 +19,10 @@ use crate::store::passes as store;
 
 /// The revocation list as last built, and the version it was built at. Each request
 /// reads only the version (one row); the list is rebuilt when the version moved, i.e.
-/// after any instance revoked a pass.
+/// after any instance revoked a pass. Both reads go to the read replica, from one
+/// connection: the version and the list it is rebuilt at are one snapshot of one server,
+/// and a list is never replaced by an older version's (`put`), so a replica a second
+/// behind serves a list a second old, never a mix and never a step back.
 #[derive(Debug, Default)]
 pub struct RevocationCache {
     current: RwLock<Option<(i64, Arc<Published>)>>,
@@ -181,10 +184,12 @@ impl Service {
 
     /// The revocation list: `{"kids": {kid: {"UCI": [..], "COUNTRYCODEUCI": [..],
     /// "SIGNATURE": [..]}}}`, hashes in base64 (16 bytes each). Served from memory while
-    /// its version in PostgreSQL stands still.
+    /// its version in PostgreSQL stands still. Read from the replica: a pass revoked a
+    /// second ago may be missing for that second, as it is for every verifier until its
+    /// next download anyway.
     pub async fn revocation_list(&self) -> Result<Arc<Published>> {
         let cache = &self.inner.revocations;
-        let mut client = self.pg().get().await?;
+        let mut client = self.reads().get().await?;
         let version = store::revocations_version(&**client).await?;
         if let Some(doc) = cache.get(version) {
             return Ok(doc);

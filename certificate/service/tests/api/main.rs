@@ -6,6 +6,7 @@ mod domestic;
 mod helpers;
 mod passes;
 mod registers;
+mod replica;
 mod secrets;
 mod verifier;
 mod verifier_page;
