@@ -23,8 +23,10 @@ pub fn redis_mode() -> crate::settings::RedisMode {
     }
 }
 
-/// A database made for one test. Databases of earlier runs older than an hour are
-/// dropped when a new one is made, so crashed runs do not pile up.
+/// A database made for one test. Test databases older than a quarter of an hour are
+/// dropped when a new one is made, so earlier runs do not pile up (and the read-replica
+/// step of `infra/test`, which copies the whole server, stays quick). No test keeps its
+/// database for that long.
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
@@ -49,6 +51,8 @@ impl TestDatabase {
     }
 }
 
+const STALE_AFTER_SECONDS: u64 = 15 * 60;
+
 async fn drop_stale(client: &tokio_postgres::Client, now: u64) {
     let Ok(rows) = client
         .query(
@@ -62,7 +66,7 @@ async fn drop_stale(client: &tokio_postgres::Client, now: u64) {
     for row in rows {
         let name: String = row.get(0);
         let created = name.split('_').nth(1).and_then(|s| s.parse::<u64>().ok());
-        if matches!(created, Some(t) if t + 3600 < now) {
+        if matches!(created, Some(t) if t + STALE_AFTER_SECONDS < now) {
             let _ = client
                 .simple_query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .await;
