@@ -8,6 +8,7 @@ mod eligibility;
 mod flow;
 mod helpers;
 mod holds;
+mod instance_kill;
 mod invariant;
 mod limits;
 mod operations;
