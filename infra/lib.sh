@@ -11,3 +11,11 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # The workspace's target dir: CARGO_TARGET_DIR if set, else ./target.
 target_dir() { echo "${CARGO_TARGET_DIR:-$ROOT/target}"; }
+
+# The release binaries of the load and cluster scripts, always as one set: cargo unifies
+# features over the packages it builds, so each different set would build the shared
+# crates again.
+build_release() {
+  say "building booking, notifier and loadtests (release)"
+  cargo build -q --release -p booking -p notifier -p loadtests
+}

@@ -10,8 +10,7 @@ LOAD_STATE="$ROOT/var/load"
 # Builds the release binaries, makes the database (migrated, demo data loaded) and, with
 # CAPACITY set, raises every slot to at least that many places.
 prepare_load_db() {
-  say "building booking and loadtests (release)"
-  cargo build -q --release -p booking -p loadtests
+  build_release
   BIN="$(target_dir)/release/booking"
   LOADTESTS="$(target_dir)/release/loadtests"
   mkdir -p "$LOAD_STATE"
