@@ -2,84 +2,25 @@
 //! restarted: the booking is kept, nothing is overbooked, and Redis is repaired.
 
 use crate::helpers::{cpr, tomorrow};
+use crate::process::{self, token, BookingProcess};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use service_kit::testing::{redis_url, unique_redis_prefix, TestDatabase};
-use std::process::{Child, Command};
-use std::time::Duration;
-
-struct Service {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use service_kit::testing::{unique_redis_prefix, TestDatabase};
 
 async fn start(
     db: &TestDatabase,
     prefix: &str,
-    key_path: &str,
+    key_path: &std::path::Path,
     abort_after_commit: bool,
-) -> Service {
-    let port = free_port();
-    // The child is waited for in `Service::drop` (or by the test after it aborts).
-    #[allow(clippy::zombie_processes)]
-    let child = Command::new(env!("CARGO_BIN_EXE_booking"))
-        .env("APP__HTTP__PORT", port.to_string())
-        .env("APP__HTTP__WORKERS", "1")
-        .env("APP__DATABASE__URL", &db.url)
-        .env("APP__REDIS__URL", redis_url())
-        .env(
-            "APP__REDIS__MODE",
-            service_kit::testing::redis_mode().as_str(),
-        )
-        .env("APP__REDIS__KEY_PREFIX", prefix)
-        .env("APP__IDENTITY__DEV_PROVIDER", "true")
-        .env("APP__IDENTITY__DEV_KEY_PATH", key_path)
-        .env("APP__TELEMETRY__FILTER", "error")
-        .env(
-            "APP__FAULTS__ABORT_AFTER_COMMIT",
-            abort_after_commit.to_string(),
-        )
-        .spawn()
-        .expect("service starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    for _ in 0..300 {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status() == StatusCode::OK {
-                return Service { child, base };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("service did not become ready");
-}
-
-async fn token(http: &reqwest::Client, base: &str, body: Value) -> String {
-    let v: Value = http
-        .post(format!("{base}/dev/token"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["access_token"].as_str().unwrap().to_owned()
+) -> BookingProcess {
+    let abort = abort_after_commit.to_string();
+    process::start(
+        db,
+        prefix,
+        key_path,
+        &[("APP__FAULTS__ABORT_AFTER_COMMIT", abort.as_str())],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -89,7 +30,7 @@ async fn killed_between_commit_and_redis_then_restarted() {
     let key_dir =
         std::env::temp_dir().join(format!("booking-crash-{}", prefix.trim_end_matches(':')));
     std::fs::create_dir_all(&key_dir).unwrap();
-    let key_path = key_dir.join("dev-idp.pem").to_string_lossy().into_owned();
+    let key_path = key_dir.join("dev-idp.pem");
     let http = reqwest::Client::new();
 
     let mut first = start(&db, &prefix, &key_path, true).await;

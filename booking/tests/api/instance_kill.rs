@@ -12,66 +12,26 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use service_kit::testing::{redis_mode, redis_url, unique_redis_prefix, TestDatabase};
+use service_kit::testing::{unique_redis_prefix, TestDatabase};
 
 use crate::helpers::{cpr, tomorrow};
+use crate::process::{self, token, BookingProcess};
 
-struct Instance {
-    child: tokio::process::Child,
-    url: String,
-}
-
-async fn start(db: &TestDatabase, prefix: &str, key: &std::path::Path) -> Instance {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_booking"))
-        .env("APP__HTTP__PORT", port.to_string())
-        .env("APP__HTTP__WORKERS", "1")
-        .env("APP__DATABASE__URL", &db.url)
-        .env("APP__DATABASE__POOL_SIZE", "4")
-        .env("APP__REDIS__MODE", redis_mode().as_str())
-        .env("APP__REDIS__URL", redis_url())
-        .env("APP__REDIS__KEY_PREFIX", prefix)
-        .env("APP__REDIS__CONNECTIONS", "2")
-        .env("APP__IDENTITY__DEV_PROVIDER", "true")
-        .env("APP__IDENTITY__ISSUER", "http://booking.test/dev")
-        .env("APP__IDENTITY__DEV_KEY_PATH", key)
-        .env("APP__LIMITS__MAX_IN_FLIGHT", "0")
-        .env("APP__LIMITS__PER_ADDRESS", "0")
-        .env("APP__LIMITS__PER_CITIZEN", "0")
-        .env("APP__TELEMETRY__FILTER", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the booking binary starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    for _ in 0..300 {
-        if let Ok(r) = http.get(format!("{url}/readyz")).send().await {
-            if r.status() == StatusCode::OK {
-                return Instance { child, url };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("booking instance on {port} did not become ready");
-}
-
-async fn token(http: &reqwest::Client, url: &str, request: Value) -> String {
-    let v: Value = http
-        .post(format!("{url}/dev/token"))
-        .json(&request)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["access_token"].as_str().unwrap().to_owned()
+async fn start(db: &TestDatabase, prefix: &str, key: &std::path::Path) -> BookingProcess {
+    process::start(
+        db,
+        prefix,
+        key,
+        &[
+            ("APP__DATABASE__POOL_SIZE", "4"),
+            ("APP__REDIS__CONNECTIONS", "2"),
+            ("APP__IDENTITY__ISSUER", "http://booking.test/dev"),
+            ("APP__LIMITS__MAX_IN_FLIGHT", "0"),
+            ("APP__LIMITS__PER_ADDRESS", "0"),
+            ("APP__LIMITS__PER_CITIZEN", "0"),
+        ],
+    )
+    .await
 }
 
 async fn post(
@@ -303,14 +263,14 @@ async fn a_booking_instance_killed_during_bookings_loses_and_duplicates_nothing(
         instances.push(start(&db, &prefix, &key).await);
     }
     let http = reqwest::Client::new();
-    let slots = Arc::new(slots(&http, &instances[0].url, 30, 4).await); // 120 places
+    let slots = Arc::new(slots(&http, &instances[0].base, 30, 4).await); // 120 places
     let mut tokens = Vec::new();
     for n in 0..150u32 {
-        let url = &instances[n as usize % 3].url;
+        let url = &instances[n as usize % 3].base;
         tokens.push(token(&http, url, json!({"role": "citizen", "cpr": cpr(n)})).await);
     }
     let lb = Arc::new(Balancer {
-        urls: instances.iter().map(|i| i.url.clone()).collect(),
+        urls: instances.iter().map(|i| i.base.clone()).collect(),
         alive: (0..3).map(|_| AtomicBool::new(true)).collect(),
     });
 
@@ -349,8 +309,8 @@ async fn a_booking_instance_killed_during_bookings_loses_and_duplicates_nothing(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let killed_at = start.elapsed();
-    instances[1].child.start_kill().expect("SIGKILL");
-    let _ = instances[1].child.wait().await;
+    instances[1].child.kill().expect("SIGKILL");
+    let _ = instances[1].child.wait();
     for w in workers {
         w.await.unwrap();
     }

@@ -13,6 +13,7 @@ mod invariant;
 mod limits;
 mod operations;
 mod partitions;
+mod process;
 mod replica;
 mod scale;
 mod uptake;
