@@ -240,11 +240,7 @@ impl TestApp {
     }
 
     pub async fn pg(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.db.url, tokio_postgres::NoTls)
-            .await
-            .expect("pg connect");
-        tokio::spawn(conn);
-        client
+        pg_connect(&self.db.url).await
     }
 
     /// Deletes every Redis key of this app: what a FLUSHALL or a restart does to it,
@@ -281,31 +277,69 @@ impl TestApp {
 
     /// Checks the booking invariant straight in PostgreSQL.
     pub async fn assert_invariant(&self) {
-        let pg = self.pg().await;
-        let over: i64 = pg
-            .query_one(
-                "SELECT count(*) FROM slots s WHERE s.booked > s.capacity
-                 OR s.booked <> (SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND b.status = 'active')",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(over, 0, "a slot is overbooked or its counter is off");
-        let doubles: i64 = pg
-            .query_one(
-                "SELECT count(*) FROM (SELECT campaign_id, cpr FROM bookings WHERE status = 'active'
-                 GROUP BY 1, 2 HAVING count(*) > 1) d",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(
-            doubles, 0,
-            "a citizen has two active bookings in a campaign"
-        );
+        assert_invariant_in(&self.pg().await).await;
     }
+}
+
+/// A client of the database at `url`.
+pub async fn pg_connect(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("pg connect");
+    tokio::spawn(conn);
+    client
+}
+
+/// The booking invariant, straight in PostgreSQL: no slot over its capacity or out of
+/// step with its active bookings, no citizen with two active bookings in a campaign.
+pub async fn assert_invariant_in(pg: &tokio_postgres::Client) {
+    let over: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM slots s WHERE s.booked > s.capacity
+             OR s.booked <> (SELECT count(*) FROM bookings b WHERE b.slot_id = s.id AND b.status = 'active')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(over, 0, "a slot is overbooked or its counter is off");
+    let doubles: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM (SELECT campaign_id, cpr FROM bookings WHERE status = 'active'
+             GROUP BY 1, 2 HAVING count(*) > 1) d",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        doubles, 0,
+        "a citizen has two active bookings in a campaign"
+    );
+}
+
+/// The ids of the active bookings.
+pub async fn active_booking_ids(pg: &tokio_postgres::Client) -> std::collections::HashSet<String> {
+    pg.query("SELECT id::text FROM bookings WHERE status = 'active'", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// Of requests that failed at these times (from the start of a run), how many failed
+/// at or after `killed_at`, and how long after it the last of them did.
+pub fn errors_after(
+    errors: &[std::time::Duration],
+    killed_at: std::time::Duration,
+) -> (usize, std::time::Duration) {
+    let after: Vec<_> = errors.iter().filter(|t| **t >= killed_at).collect();
+    let last = after
+        .iter()
+        .max()
+        .map_or(std::time::Duration::ZERO, |t| **t - killed_at);
+    (after.len(), last)
 }
 
 pub fn tomorrow() -> chrono::NaiveDate {

@@ -14,7 +14,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use service_kit::testing::{unique_redis_prefix, TestDatabase};
 
-use crate::helpers::{cpr, tomorrow};
+use crate::helpers::{
+    active_booking_ids, assert_invariant_in, cpr, errors_after, pg_connect, tomorrow,
+};
 use crate::process::{self, token, BookingProcess};
 
 async fn start(db: &TestDatabase, prefix: &str, key: &std::path::Path) -> BookingProcess {
@@ -316,21 +318,12 @@ async fn a_booking_instance_killed_during_bookings_loses_and_duplicates_nothing(
     }
     let elapsed = start.elapsed();
     let log = std::mem::take(&mut *log.lock().unwrap());
-    let after: Vec<Duration> = log
-        .errors
-        .iter()
-        .filter(|t| **t >= killed_at)
-        .copied()
-        .collect();
-    let recovered = after
-        .iter()
-        .max()
-        .map_or(Duration::ZERO, |t| *t - killed_at);
+    let (errors_after_kill, recovered) = errors_after(&log.errors, killed_at);
     eprintln!(
         "instance killed at {:.2}s: {} errors after it, the last {:.2}s after the kill; \
          {} bookings answered 201, {} found after a lost answer, {} unsettled, in {:.1}s",
         killed_at.as_secs_f64(),
-        after.len(),
+        errors_after_kill,
         recovered.as_secs_f64(),
         log.confirmed.len(),
         log.found.len(),
@@ -338,41 +331,9 @@ async fn a_booking_instance_killed_during_bookings_loses_and_duplicates_nothing(
         elapsed.as_secs_f64(),
     );
 
-    let (pg, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let over: i64 = pg
-        .query_one(
-            "SELECT count(*) FROM slots s WHERE s.booked > s.capacity
-                 OR s.booked <> (SELECT count(*) FROM bookings b
-                                  WHERE b.slot_id = s.id AND b.status = 'active')",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(
-        over, 0,
-        "a slot over capacity or out of step with its bookings"
-    );
-    let twice: i64 = pg
-        .query_one(
-            "SELECT count(*) FROM (SELECT cpr FROM bookings WHERE status = 'active'
-                                    GROUP BY campaign_id, cpr HAVING count(*) > 1) d",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(twice, 0, "a citizen booked twice");
-    let active: HashSet<String> = pg
-        .query("SELECT id::text FROM bookings WHERE status = 'active'", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let pg = pg_connect(&db.url).await;
+    assert_invariant_in(&pg).await;
+    let active = active_booking_ids(&pg).await;
     let told: HashSet<String> = log.confirmed.union(&log.found).cloned().collect();
     assert!(
         log.confirmed.is_subset(&active),

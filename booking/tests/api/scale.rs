@@ -3,7 +3,9 @@
 //! `TEST_REDIS_FAILOVER=1`, run alone: `infra/test` runs this binary again against
 //! `infra/cluster/redis`).
 
-use crate::helpers::{cpr, spawn_app_with, test_settings, TestApp};
+use crate::helpers::{
+    active_booking_ids, cpr, errors_after, spawn_app_with, test_settings, TestApp,
+};
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -254,21 +256,12 @@ async fn a_redis_master_killed_during_bookings_loses_and_duplicates_nothing() {
         .unwrap();
 
     let log = std::mem::take(&mut *log.lock().unwrap());
-    let after: Vec<Duration> = log
-        .errors
-        .iter()
-        .filter(|t| **t >= killed_at)
-        .copied()
-        .collect();
-    let recovered = after
-        .iter()
-        .max()
-        .map_or(Duration::ZERO, |t| *t - killed_at);
+    let (errors_after_kill, recovered) = errors_after(&log.errors, killed_at);
     eprintln!(
         "failover: killed {victim} at {:.2}s; {} errors after it, the last {:.2}s after the kill; \
          {} decided answers, {} bookings confirmed in {:.1}s, {} unanswered",
         killed_at.as_secs_f64(),
-        after.len(),
+        errors_after_kill,
         recovered.as_secs_f64(),
         log.ok,
         log.confirmed.len(),
@@ -279,12 +272,7 @@ async fn a_redis_master_killed_during_bookings_loses_and_duplicates_nothing() {
 
     // No confirmed booking lost, none made twice, none the clients were not told of.
     apps[0].assert_invariant().await;
-    let pg = apps[0].pg().await;
-    let rows = pg
-        .query("SELECT id::text FROM bookings WHERE status = 'active'", &[])
-        .await
-        .unwrap();
-    let active: HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
+    let active = active_booking_ids(&apps[0].pg().await).await;
     assert!(
         log.confirmed.is_subset(&active),
         "a confirmed booking is lost"
