@@ -246,20 +246,25 @@ async fn discover(cfg: &BenchConfig, http: &reqwest::Client) -> anyhow::Result<C
         cfg.campaign
     );
     let today = chrono::Local::now().date_naive();
-    let mut day_urls = Vec::new();
+    let mut day_paths = Vec::new();
     for site in &sites {
         for ahead in 1..=7 {
             let day = today + chrono::Duration::days(ahead);
-            day_urls.push(format!(
-                "{first}/v1/sites/{site}/slots?date={day}&campaign={}",
+            day_paths.push(format!(
+                "/v1/sites/{site}/slots?date={day}&campaign={}",
                 cfg.campaign
             ));
         }
     }
     let mut slots = Vec::new();
     let mut sample_body = Vec::new();
-    for url in day_urls.iter().step_by(3).take(600) {
-        let body = http.get(url).send().await?.bytes().await?;
+    for path in day_paths.iter().step_by(3).take(600) {
+        let body = http
+            .get(format!("{first}{path}"))
+            .send()
+            .await?
+            .bytes()
+            .await?;
         let v: Value = serde_json::from_slice(&body)?;
         if let Some(a) = v["slots"].as_array() {
             slots.extend(
@@ -277,7 +282,7 @@ async fn discover(cfg: &BenchConfig, http: &reqwest::Client) -> anyhow::Result<C
     let day_urls = cfg
         .hosts
         .iter()
-        .flat_map(|h| day_urls.iter().map(move |u| u.replacen(first, h, 1)))
+        .flat_map(|h| day_paths.iter().map(move |p| format!("{h}{p}")))
         .collect();
     Ok(Catalog {
         day_urls,
