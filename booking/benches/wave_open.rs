@@ -6,7 +6,7 @@
 //! on the server of `TEST_DATABASE_URL` (created if missing; its synthetic population is
 //! kept between runs, each run's waves are removed afterwards) and Redis keys under the
 //! prefix `bench-wave:`. `WAVE_CITIZENS` (default 1,000,000) and `WAVE_RUNS` (default 3)
-//! change the size and the number of openings.
+//! change the size and the number of openings, `WAVE_PARTS` the parts it opens in.
 
 use std::time::Instant;
 
@@ -45,6 +45,9 @@ async fn main() -> anyhow::Result<()> {
     settings.database.url = format!("{server}/bench_wave");
     settings.redis.url = service_kit::testing::redis_url();
     settings.redis.key_prefix = "bench-wave:".into();
+    if let Ok(parts) = std::env::var("WAVE_PARTS") {
+        settings.booking.wave_open_parts = parts.parse()?;
+    }
     let service = Application::service_only(settings).await?;
     let pg = service.client().await?;
 
@@ -109,8 +112,11 @@ async fn main() -> anyhow::Result<()> {
         // Remove the run's rows so the next opening meets the same table sizes.
         pg.execute("DELETE FROM outbox WHERE wave_id = $1", &[&wave.id])
             .await?;
-        pg.execute("DELETE FROM invitations WHERE wave_id = $1", &[&wave.id])
-            .await?;
+        pg.execute(
+            "DELETE FROM invitations WHERE campaign_id = $1",
+            &[&wave.campaign_id],
+        )
+        .await?;
         service.close_wave(wave.id).await?;
         pg.batch_execute("VACUUM outbox, invitations").await?;
     }

@@ -33,7 +33,8 @@ pub struct BookingSettings {
     /// How long an idempotent response is remembered.
     pub idempotency_seconds: u32,
     /// Opening a wave splits its cohort into this many parts, each inserted by its own
-    /// transaction on its own connection at once (1-64; keep it below the pool size).
+    /// transaction on its own connection at once. A part is a share of the population
+    /// register's partitions (8), so 1-8; keep it below the pool size.
     pub wave_open_parts: u8,
     /// How long an instance answers availability of a site-day from memory (0: never).
     /// Other instances' holds show up this much later; the hold itself is always exact.

@@ -49,9 +49,17 @@ impl Keys {
         format!("{}{{cit:{}}}:hold:{}", self.prefix, pseudonym, campaign.0)
     }
 
-    /// The campaigns a citizen is invited to (a set of campaign ids).
-    pub fn citizen_invitations(&self, pseudonym: &str) -> String {
-        format!("{}{{cit:{}}}:inv", self.prefix, pseudonym)
+    /// The invitation gate's bucket that holds a citizen's invitations: a hash whose
+    /// fields are [`gate_field`]s. Buckets go by the pseudonym's first three hex digits
+    /// (4,096 of them, spread over the cluster), so opening a wave of a million is a few
+    /// thousand multi-field `HSET`s instead of a command per citizen.
+    pub fn invitations(&self, pseudonym: &str) -> String {
+        self.invitation_bucket(gate_bucket(pseudonym))
+    }
+
+    /// The gate bucket named by [`gate_bucket`].
+    pub fn invitation_bucket(&self, bucket: &str) -> String {
+        format!("{}{{inv:{}}}", self.prefix, bucket)
     }
 
     pub fn idempotency(&self, scope: &str, key_hash: &str) -> String {
@@ -61,6 +69,16 @@ impl Keys {
     pub fn epoch(&self) -> String {
         format!("{}mirror-epoch", self.prefix)
     }
+}
+
+/// The gate bucket of a pseudonym (hex): its first three digits.
+pub fn gate_bucket(pseudonym: &str) -> &str {
+    pseudonym.get(..3).unwrap_or(pseudonym)
+}
+
+/// The field of a gate bucket that says "this citizen is invited to this campaign".
+pub fn gate_field(pseudonym: &str, campaign: i64) -> String {
+    format!("{pseudonym}:{campaign}")
 }
 
 #[cfg(test)]
@@ -73,6 +91,16 @@ mod tests {
         assert_eq!(k.slot(SlotId(42)), "bk:{slot:42}");
         assert_eq!(k.holds(SlotId(42)), "bk:{slot:42}:holds");
         assert_eq!(k.owners(SlotId(42)), "bk:{slot:42}:owners");
+    }
+
+    #[test]
+    fn citizens_share_gate_buckets_by_their_first_digits() {
+        let k = Keys::new("bk:");
+        assert_eq!(k.invitations("a1f09c"), "bk:{inv:a1f}");
+        assert_eq!(k.invitations("a1f77e"), k.invitations("a1f09c"));
+        assert_ne!(k.invitations("a1e09c"), k.invitations("a1f09c"));
+        assert_eq!(gate_bucket("ab"), "ab");
+        assert_eq!(gate_field("a1f09c", 7), "a1f09c:7");
     }
 
     #[test]

@@ -10,9 +10,11 @@ pub mod keys;
 pub mod reconcile;
 
 use chrono::NaiveDate;
+use futures::TryStreamExt;
 use redis::Script;
 use service_kit::redis_cluster::{RedisConn, SplitPipeline};
 use service_kit::storage::RedisPool;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::{CampaignId, HoldId, SiteId, SlotId};
@@ -134,36 +136,34 @@ impl HotStore {
         Ok(())
     }
 
+    /// Takes a place for `owner` if the slot has one and the owner may book its
+    /// campaign. `invitation_campaigns` are the campaigns by invitation the caller knows
+    /// of: the owner's invitations to them are read in one command before the script. A
+    /// slot of an invitation campaign not among them (made since the caller's catalog was
+    /// read) costs one more look, so the gate never refuses someone invited.
     pub async fn hold(
         &self,
         hold: &HoldId,
         owner: &str,
         now_ms: i64,
         expires_ms: i64,
+        invitation_campaigns: &[CampaignId],
     ) -> HotResult<HoldOutcome> {
-        let invited: Vec<i64> = redis::cmd("SMEMBERS")
-            .arg(self.keys.citizen_invitations(owner))
-            .query_async(&mut self.conn())
+        let invited = self.invited_among(owner, invitation_campaigns).await?;
+        let (mut status, mut left, mut campaign) = self
+            .run_hold(hold, owner, now_ms, expires_ms, &invited)
             .await?;
-        let invited = invited
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let slot = hold.slot();
-        let (status, left, campaign): (String, i64, i64) = self
-            .scripts
-            .hold
-            .key(self.keys.slot(slot))
-            .key(self.keys.holds(slot))
-            .key(self.keys.owners(slot))
-            .arg(now_ms)
-            .arg(expires_ms)
-            .arg(hold.token())
-            .arg(owner)
-            .arg(format!(",{invited},"))
-            .invoke_async(&mut self.conn())
-            .await?;
+        if status == "not_invited"
+            && !invitation_campaigns.contains(&CampaignId(campaign))
+            && !self
+                .invited_among(owner, &[CampaignId(campaign)])
+                .await?
+                .eq(",")
+        {
+            (status, left, campaign) = self
+                .run_hold(hold, owner, now_ms, expires_ms, &format!(",{campaign},"))
+                .await?;
+        }
         Ok(match status.as_str() {
             "ok" => HoldOutcome::Held {
                 left,
@@ -175,6 +175,53 @@ impl HotStore {
             "not_invited" => HoldOutcome::NotInvited,
             _ => HoldOutcome::Missing,
         })
+    }
+
+    /// Which of `campaigns` the owner is invited to, as the hold script takes them
+    /// (`,3,7,`; `,` for none).
+    async fn invited_among(&self, owner: &str, campaigns: &[CampaignId]) -> HotResult<String> {
+        let mut out = String::from(",");
+        if campaigns.is_empty() {
+            return Ok(out);
+        }
+        let fields: Vec<String> = campaigns
+            .iter()
+            .map(|c| keys::gate_field(owner, c.0))
+            .collect();
+        let present: Vec<Option<String>> = redis::cmd("HMGET")
+            .arg(self.keys.invitations(owner))
+            .arg(&fields)
+            .query_async(&mut self.conn())
+            .await?;
+        for (c, p) in campaigns.iter().zip(present) {
+            if p.is_some() {
+                out.push_str(&format!("{},", c.0));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn run_hold(
+        &self,
+        hold: &HoldId,
+        owner: &str,
+        now_ms: i64,
+        expires_ms: i64,
+        invited: &str,
+    ) -> HotResult<(String, i64, i64)> {
+        let slot = hold.slot();
+        self.scripts
+            .hold
+            .key(self.keys.slot(slot))
+            .key(self.keys.holds(slot))
+            .key(self.keys.owners(slot))
+            .arg(now_ms)
+            .arg(expires_ms)
+            .arg(hold.token())
+            .arg(owner)
+            .arg(invited)
+            .invoke_async(&mut self.conn())
+            .await
     }
 
     /// Gives a hold back if `owner` owns it. Returns whether it did.
@@ -384,31 +431,43 @@ impl HotStore {
 
     /// Adds invitations: each (pseudonym, campaign) may now hold slots of the campaign.
     pub async fn invite(&self, invited: &[(String, i64)]) -> HotResult<()> {
-        for chunk in invited.chunks(1000) {
-            let mut pipe = SplitPipeline::new();
-            for (owner, campaign) in chunk {
-                pipe.add_command(redis::Cmd::sadd(
-                    self.keys.citizen_invitations(owner),
-                    *campaign,
-                ));
-            }
-            pipe.exec(&self.conn()).await?;
-        }
-        Ok(())
+        self.update_gate("HSET", invited).await
     }
 
     /// Withdraws invitations (a closed wave).
     pub async fn uninvite(&self, invited: &[(String, i64)]) -> HotResult<()> {
-        for chunk in invited.chunks(1000) {
-            let mut pipe = SplitPipeline::new();
-            for (owner, campaign) in chunk {
-                pipe.add_command(redis::Cmd::srem(
-                    self.keys.citizen_invitations(owner),
-                    *campaign,
-                ));
-            }
-            pipe.exec(&self.conn()).await?;
+        self.update_gate("HDEL", invited).await
+    }
+
+    /// One multi-field `HSET` (or `HDEL`) per gate bucket, at most 1,000 fields each,
+    /// 64 in flight.
+    async fn update_gate(&self, command: &str, entries: &[(String, i64)]) -> HotResult<()> {
+        let mut buckets: HashMap<&str, Vec<&(String, i64)>> = HashMap::new();
+        for e in entries {
+            buckets.entry(keys::gate_bucket(&e.0)).or_default().push(e);
         }
+        let mut calls = Vec::new();
+        for (bucket, members) in &buckets {
+            for chunk in members.chunks(1000) {
+                let mut cmd = redis::cmd(command);
+                cmd.arg(self.keys.invitation_bucket(bucket));
+                for (owner, campaign) in chunk {
+                    cmd.arg(keys::gate_field(owner, *campaign));
+                    if command == "HSET" {
+                        cmd.arg(1);
+                    }
+                }
+                calls.push(cmd);
+            }
+        }
+        let mut pending = futures::stream::FuturesUnordered::new();
+        for cmd in &calls {
+            if pending.len() >= 64 {
+                pending.try_next().await?;
+            }
+            pending.push(run_command(cmd, self.conn()));
+        }
+        while pending.try_next().await?.is_some() {}
         Ok(())
     }
 
@@ -428,4 +487,8 @@ impl HotStore {
             .query_async::<()>(&mut self.conn())
             .await
     }
+}
+
+async fn run_command(cmd: &redis::Cmd, mut conn: RedisConn) -> HotResult<i64> {
+    cmd.query_async(&mut conn).await
 }

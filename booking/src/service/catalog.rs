@@ -44,6 +44,15 @@ impl Snapshot {
         self.campaigns.iter().find(|c| c.id == id)
     }
 
+    /// The campaigns only invited citizens may book.
+    pub fn invitation_campaigns(&self) -> Vec<CampaignId> {
+        self.campaigns
+            .iter()
+            .filter(|c| c.access == "invitation")
+            .map(|c| c.id)
+            .collect()
+    }
+
     pub fn site(&self, id: SiteId) -> Option<&SiteRow> {
         self.sites
             .binary_search_by_key(&id, |s| s.id)

@@ -31,14 +31,21 @@ impl Service {
         let hold = HoldId::generate(slot);
         let now = self.clock.now_ms();
         let expires = now + self.hold_ms();
-        let mut outcome = self.hot.hold(&hold, owner.as_str(), now, expires).await?;
+        let gated = self.catalog.snapshot().invitation_campaigns();
+        let mut outcome = self
+            .hot
+            .hold(&hold, owner.as_str(), now, expires, &gated)
+            .await?;
         if outcome == HoldOutcome::Missing {
             // New slot or Redis lost its data: load this one slot and try again.
             let row = slots::get(&**self.client().await?, slot)
                 .await?
                 .ok_or(BookingError::NotFound("slot"))?;
             self.hot.apply(&row.state, None).await?;
-            outcome = self.hot.hold(&hold, owner.as_str(), now, expires).await?;
+            outcome = self
+                .hot
+                .hold(&hold, owner.as_str(), now, expires, &gated)
+                .await?;
         }
         self.days.forget_slot(slot);
         let result = match outcome {

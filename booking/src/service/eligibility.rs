@@ -200,13 +200,16 @@ impl Service {
             .map_err(|e| BookingError::Invalid(e.to_string()))?;
         let started = std::time::Instant::now();
         let now = self.clock.now();
-        let parts = self.settings().wave_open_parts.clamp(1, 64);
+        waves::lock_campaign_openings(&tx, wave.campaign_id).await?;
+        let partitions = waves::citizen_partitions(&*tx).await?;
+        let parts = waves::Part::split(&partitions, self.settings().wave_open_parts);
         // Counted under the wave's lock: what an interrupted earlier attempt committed.
-        let earlier = waves::invited_by(&*tx, wave.id).await?;
+        let earlier = waves::invited_by(&*tx, &wave).await?;
+        let salt: u16 = rand::random();
         let opened = futures::future::try_join_all(
-            (0..parts)
-                .filter_map(|i| waves::Part::new(i, parts))
-                .map(|part| self.open_part(&wave, &cond, part, now)),
+            parts
+                .iter()
+                .map(|part| self.open_part(&wave, &cond, part, now, salt)),
         )
         .await?;
         let invited_now: usize = opened.iter().sum();
@@ -216,14 +219,14 @@ impl Service {
         if earlier > 0 {
             // An earlier attempt committed parts but may have died before their gate
             // was written (and its process may never restart to reload it).
-            let all = waves::wave_invitations(&**self.client().await?, wave.id).await?;
+            let all = waves::wave_invitations(&**self.client().await?, &wave).await?;
             self.gate(&all, wave.campaign_id).await?;
         }
         metrics::counter!("booking_invitations_total").increment(invited_now as u64);
         tracing::info!(
             wave = wave.id,
             invited,
-            parts,
+            parts = parts.len(),
             ms = started.elapsed().as_millis() as u64,
             "wave opened"
         );
@@ -235,12 +238,13 @@ impl Service {
         &self,
         wave: &Wave,
         cond: &crate::domain::eligibility::Condition,
-        part: waves::Part,
+        part: &waves::Part,
         now: DateTime<Utc>,
+        salt: u16,
     ) -> Result<usize> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let invited = waves::open_part(&tx, wave, cond, part, now).await?;
+        let invited = waves::open_part(&tx, wave, cond, part, now, salt).await?;
         tx.commit().await?;
         drop(client);
         self.gate(&invited, wave.campaign_id).await?;
@@ -280,7 +284,7 @@ impl Service {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let wave = waves::lock_wave(&tx, id).await?;
-        let invited = waves::close(&tx, id, self.clock.now()).await?;
+        let invited = waves::close(&tx, &wave, self.clock.now()).await?;
         tx.commit().await?;
         self.hot
             .uninvite(&self.gate_entries(&invited, wave.campaign_id))

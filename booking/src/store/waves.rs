@@ -232,69 +232,125 @@ pub async fn lock_wave(tx: &tokio_postgres::Transaction<'_>, id: i64) -> Result<
     .ok_or(BookingError::NotFound("wave"))
 }
 
-/// One part of a cohort: the citizens whose `hashtext(cpr)` falls in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The population register's partitions (migration V8: HASH (cpr)), by name. An
+/// unpartitioned register is one part of its own.
+pub async fn citizen_partitions(c: &impl GenericClient) -> Result<Vec<String>> {
+    let names: Vec<String> = c
+        .query(
+            "SELECT k.relname::text FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid
+              WHERE i.inhparent = 'citizens'::regclass ORDER BY k.relname",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok(if names.is_empty() {
+        vec!["citizens".into()]
+    } else {
+        names
+    })
+}
+
+/// One part of a cohort: the citizens of some of the register's partitions, so that
+/// each part reads only its own tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
-    index: i32,
-    of: i32,
+    index: u8,
+    tables: Vec<String>,
 }
 
 impl Part {
-    /// Part `index` of `of` (1 to 64 parts; `index < of`).
-    pub fn new(index: u8, of: u8) -> Option<Self> {
-        ((1..=64).contains(&of) && index < of).then_some(Self {
-            index: i32::from(index),
-            of: i32::from(of),
-        })
+    /// The register's partitions dealt round-robin into at most `parts` parts (1 to 64,
+    /// and no more than there are partitions).
+    pub fn split(partitions: &[String], parts: u8) -> Vec<Part> {
+        let n = usize::from(parts.clamp(1, 64)).min(partitions.len()).max(1);
+        (0..n)
+            .map(|i| Part {
+                index: i as u8,
+                tables: partitions.iter().skip(i).step_by(n).cloned().collect(),
+            })
+            .filter(|p| !p.tables.is_empty())
+            .collect()
     }
+
+    /// The part's citizens as one relation named `citizens`, which the cohort's
+    /// conditions refer to.
+    fn source(&self) -> String {
+        let union = self
+            .tables
+            .iter()
+            .map(|t| format!("SELECT * FROM {}", quote_ident(t)))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        format!("({union}) citizens")
+    }
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The first 22 hex digits of the letter ids of one part of an opening: a UUID version 7
+/// of the opening's millisecond, then the wave (12 bits), the variant, a per-opening
+/// salt (14 bits) and the part (8 bits). The row number fills the last 40 bits.
+fn letter_id_prefix(now: DateTime<Utc>, wave: i64, salt: u16, part: u8) -> String {
+    let ms = now.timestamp_millis() as u64 & 0xFFFF_FFFF_FFFF;
+    let high = (ms << 16) | 0x7000 | (wave as u64 & 0xFFF);
+    let low = 0x8000_0000_0000_0000u64 | (u64::from(salt & 0x3FFF) << 48) | (u64::from(part) << 40);
+    format!("{high:016x}{:06x}", low >> 40)
 }
 
 /// Invites every eligible citizen of one part not invited to this campaign before and
 /// queues their letters, in the caller's transaction. Returns the CPR numbers invited.
 ///
-/// Rows go in CPR order and the letters get time-ordered ids (UUID version 7: the
-/// opening's millisecond, then the wave, a per-opening salt, the part and the row
-/// number), so both primary keys grow at their right edge instead of taking a million
-/// random index inserts. A re-run after a crash invites only those still missing:
-/// `ON CONFLICT DO NOTHING`, and only new invitations get a letter.
+/// Rows go in CPR order and the letters get time-ordered ids ([`letter_id_prefix`]), so
+/// both primary keys grow at their right edge instead of taking a million random index
+/// inserts. A re-run after a crash invites only those still missing, and only new
+/// invitations get a letter. The caller holds [`lock_campaign_openings`], so no other
+/// opening inserts this campaign's invitations meanwhile: that lets a plain anti-join
+/// replace `ON CONFLICT`, whose speculative insertion cost almost as much again per row
+/// (the primary key still refuses a duplicate).
 pub async fn open_part(
     tx: &tokio_postgres::Transaction<'_>,
     wave: &Wave,
     cond: &Condition,
-    part: Part,
+    part: &Part,
     now: DateTime<Utc>,
+    salt: u16,
 ) -> Result<Vec<String>> {
     let (sql, mut params) = condition_sql(cond, 6);
+    let payload = serde_json::json!({"wave_id": wave.id, "campaign_id": wave.campaign_id});
+    // Each part's rows are a microsecond apart from the other parts', so the equal keys
+    // of `invitations_unreminded` and `outbox_due` (one time for a whole opening) fall on
+    // each part's own index pages instead of every part waiting on the same one.
+    let at = now + chrono::Duration::microseconds(i64::from(part.index));
     let mut all: Vec<Param> = vec![
         Box::new(wave.campaign_id),
         Box::new(wave.id),
-        Box::new(now),
-        Box::new(part.of),
-        Box::new(part.index),
+        Box::new(at),
+        Box::new(letter_id_prefix(now, wave.id, salt, part.index)),
+        Box::new(payload),
     ];
     all.append(&mut params);
+    let source = part.source();
     let rows = tx
         .query(
             &format!(
                 "WITH invited AS (
                      INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
-                     SELECT $1, cpr, $2, $3 FROM citizens
-                      WHERE ({sql}) AND abs(hashtext(cpr) % $4) = $5
+                     SELECT $1, cpr, $2, $3 FROM {source}
+                      WHERE ({sql})
+                        AND NOT EXISTS (SELECT 1 FROM invitations i
+                                         WHERE i.campaign_id = $1 AND i.cpr = citizens.cpr)
                       ORDER BY cpr
-                     ON CONFLICT (campaign_id, cpr) DO NOTHING
                      RETURNING cpr
                  ), numbered AS (
                      SELECT cpr, row_number() OVER () AS n FROM invited
                  ), letters AS (
                      INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
-                     SELECT (lpad(to_hex((extract(epoch FROM $3::timestamptz) * 1000)::bigint), 12, '0')
-                             || '7' || lpad(to_hex($2::bigint & 4095), 3, '0')
-                             || to_hex((-9223372036854775808)::bigint
-                                       | ((SELECT (random() * 16383)::bigint) << 48)
-                                       | ($5::bigint << 40) | n))::uuid,
-                            'invitation', cpr,
-                            jsonb_build_object('wave_id', $2::bigint, 'campaign_id', $1::bigint), $2, $3, $3
-                     FROM numbered
+                     SELECT ($4 || lpad(to_hex(n), 10, '0'))::uuid, 'invitation', cpr, $5, $2, $3, $3
+                       FROM numbered
                      RETURNING cpr
                  )
                  SELECT cpr FROM letters"
@@ -305,25 +361,40 @@ pub async fn open_part(
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
+/// Serialises the openings of one campaign's waves (for the caller's transaction): two
+/// waves of the same campaign opening at once could otherwise invite one citizen twice.
+pub async fn lock_campaign_openings(
+    tx: &tokio_postgres::Transaction<'_>,
+    campaign: i64,
+) -> Result<()> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('wave_open'), $1::int)",
+        &[&(campaign as i32)],
+    )
+    .await?;
+    Ok(())
+}
+
 /// How many citizens a wave has invited so far.
-pub async fn invited_by(c: &impl GenericClient, wave: i64) -> Result<i64> {
+pub async fn invited_by(c: &impl GenericClient, wave: &Wave) -> Result<i64> {
     Ok(c.query_one(
-        "SELECT count(*) FROM invitations WHERE wave_id = $1",
-        &[&wave],
+        "SELECT count(*) FROM invitations WHERE campaign_id = $1 AND wave_id = $2",
+        &[&wave.campaign_id, &wave.id],
     )
     .await?
     .get(0))
 }
 
 /// The CPR numbers a wave invited.
-pub async fn wave_invitations(c: &impl GenericClient, wave: i64) -> Result<Vec<String>> {
-    Ok(
-        c.query("SELECT cpr FROM invitations WHERE wave_id = $1", &[&wave])
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect(),
+pub async fn wave_invitations(c: &impl GenericClient, wave: &Wave) -> Result<Vec<String>> {
+    Ok(c.query(
+        "SELECT cpr FROM invitations WHERE campaign_id = $1 AND wave_id = $2",
+        &[&wave.campaign_id, &wave.id],
     )
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect())
 }
 
 /// Marks the wave opened with the number of citizens it invited (all parts, and any
@@ -346,24 +417,15 @@ pub async fn mark_opened(
 /// have not booked keep no right to book in this campaign).
 pub async fn close(
     tx: &tokio_postgres::Transaction<'_>,
-    id: i64,
+    wave: &Wave,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let n = tx
-        .execute(
-            "UPDATE waves SET closed_at = COALESCE(closed_at, $2) WHERE id = $1",
-            &[&id, &now],
-        )
-        .await?;
-    if n == 0 {
-        return Err(BookingError::NotFound("wave"));
-    }
-    Ok(tx
-        .query("SELECT cpr FROM invitations WHERE wave_id = $1", &[&id])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
+    tx.execute(
+        "UPDATE waves SET closed_at = COALESCE(closed_at, $2) WHERE id = $1",
+        &[&wave.id, &now],
+    )
+    .await?;
+    wave_invitations(tx, wave).await
 }
 
 /// Every live invitation (wave open, not closed): what the Redis gate must know.
@@ -421,7 +483,7 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
     let r = c
         .query_one(
             "SELECT
-               (SELECT count(*) FROM invitations WHERE wave_id = $1),
+               (SELECT count(*) FROM invitations WHERE campaign_id = $2 AND wave_id = $1),
                count(*) FILTER (WHERE status = 'queued'),
                count(*) FILTER (WHERE status = 'delivered'),
                count(*) FILTER (WHERE status = 'delivered' AND channel = 'digital_post'),
@@ -432,9 +494,9 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
                count(*) FILTER (WHERE status = 'dead'),
                (SELECT count(*) FROM invitations i JOIN bookings b
                   ON b.cpr = i.cpr AND b.campaign_id = i.campaign_id AND b.status IN ('active', 'done')
-                WHERE i.wave_id = $1)
+                WHERE i.campaign_id = $2 AND i.wave_id = $1)
              FROM outbox WHERE wave_id = $1 AND kind = 'invitation'",
-            &[&wave.id],
+            &[&wave.id, &wave.campaign_id],
         )
         .await?;
     Ok(WaveFigures {
@@ -449,4 +511,65 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
         failed: r.get(8),
         booked: r.get(9),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("citizens_p{i}")).collect()
+    }
+
+    #[test]
+    fn parts_cover_every_partition_once() {
+        for (partitions, parts, expected) in
+            [(8, 4, 4), (8, 3, 3), (8, 64, 8), (8, 0, 1), (1, 4, 1)]
+        {
+            let split = Part::split(&names(partitions), parts);
+            assert_eq!(
+                split.len(),
+                expected,
+                "{partitions} partitions in {parts} parts"
+            );
+            let mut all: Vec<String> = split.iter().flat_map(|p| p.tables.clone()).collect();
+            all.sort();
+            let mut want = names(partitions);
+            want.sort();
+            assert_eq!(all, want);
+            let indexes: Vec<u8> = split.iter().map(|p| p.index).collect();
+            assert_eq!(indexes, (0..expected as u8).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_part_reads_its_tables_as_citizens() {
+        let split = Part::split(&names(8), 4);
+        assert_eq!(
+            split[1].source(),
+            r#"(SELECT * FROM "citizens_p1" UNION ALL SELECT * FROM "citizens_p5") citizens"#
+        );
+    }
+
+    #[test]
+    fn letter_ids_are_version_7_of_the_opening_and_apart_per_part_and_row() {
+        let now = DateTime::parse_from_rfc3339("2026-12-01T19:30:00.123Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let id = |part: u8, n: u64| {
+            let text = format!("{}{n:010x}", letter_id_prefix(now, 4099, 0x3FFF, part));
+            uuid::Uuid::parse_str(&text).unwrap()
+        };
+        let first = id(0, 1);
+        assert_eq!(first.get_version_num(), 7);
+        assert_eq!(first.get_variant(), uuid::Variant::RFC4122);
+        let (secs, nanos) = first.get_timestamp().unwrap().to_unix();
+        assert_eq!(
+            secs as i64 * 1000 + i64::from(nanos / 1_000_000),
+            now.timestamp_millis()
+        );
+        assert!(id(0, 2) > first, "rows of a part follow each other");
+        assert_ne!(id(1, 1), first, "parts do not collide");
+        assert_ne!(id(0, (1 << 40) - 1), id(1, 0));
+    }
 }

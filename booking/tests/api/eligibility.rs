@@ -434,12 +434,14 @@ async fn an_opening_interrupted_after_one_part_completes_exactly_once() {
         .unwrap()
         .condition(on)
         .unwrap();
+    let partitions = booking::store::waves::citizen_partitions(&pg)
+        .await
+        .unwrap();
     let mut first = Vec::new();
-    for index in 0..4 {
+    for part in booking::store::waves::Part::split(&partitions, 4) {
         let tx = pg.transaction().await.unwrap();
-        let part = booking::store::waves::Part::new(index, 4).unwrap();
         let invited =
-            booking::store::waves::open_part(&tx, &stored, &cond, part, chrono::Utc::now())
+            booking::store::waves::open_part(&tx, &stored, &cond, &part, chrono::Utc::now(), 7)
                 .await
                 .unwrap();
         if !invited.is_empty() {

@@ -6,6 +6,7 @@ mod batches;
 mod crash;
 mod eligibility;
 mod flow;
+mod gate;
 mod helpers;
 mod holds;
 mod instance_kill;
