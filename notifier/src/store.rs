@@ -221,47 +221,76 @@ pub async fn queue_depth(pool: &Pool) -> Result<i64, StoreError> {
     Ok(row.get(0))
 }
 
-/// One reminder per invitation older than `invited_before` whose citizen has not booked
-/// (no active or attended booking in the campaign). The reminder row and `reminded_at`
-/// are written in one statement, so each citizen gets exactly one reminder even with
-/// several workers sweeping at once (`SKIP LOCKED` plus the `reminded_at IS NULL` test).
+/// One batch of the reminder sweep: up to `limit` invitations, in CPR order, of the
+/// oldest wave opened at or before `opened_before` whose reminders are not done. Those
+/// whose citizen has not booked (no active or attended booking in the campaign) get one
+/// reminder each. Returns the reminders made, or `None` when no wave is due.
+///
+/// The wave row is locked (`SKIP LOCKED`), so several workers sweep different waves, and
+/// its cursor moves on in the same transaction as the reminders it made: a crash repeats
+/// at most a batch that `reminded_at IS NULL` then skips. A wave is done when a batch
+/// comes back short. Every invitation of a wave is invited at or before its opening, so
+/// a wave's age is its invitations' age.
 pub async fn sweep_reminders(
     pool: &Pool,
     now: DateTime<Utc>,
-    invited_before: DateTime<Utc>,
+    opened_before: DateTime<Utc>,
     limit: i64,
-) -> Result<u64, StoreError> {
-    let client = pool.get().await?;
-    let n = client
-        .execute(
-            "WITH due AS (
-                SELECT i.campaign_id, i.cpr, i.wave_id
-                  FROM invitations i
-                 WHERE i.reminded_at IS NULL
-                   AND i.invited_at <= $2
-                   AND NOT EXISTS (
-                        SELECT 1 FROM bookings b
-                         WHERE b.campaign_id = i.campaign_id AND b.cpr = i.cpr
-                           AND b.status IN ('active', 'done'))
-                 ORDER BY i.invited_at
-                 LIMIT $3
-                 FOR UPDATE OF i SKIP LOCKED
+) -> Result<Option<u64>, StoreError> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let Some(wave) = tx
+        .query_opt(
+            "SELECT id, campaign_id, reminder_cursor FROM waves
+              WHERE opened_at <= $1 AND closed_at IS NULL AND reminders_done_at IS NULL
+              ORDER BY opened_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            &[&opened_before],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (wave_id, campaign_id, cursor): (i64, i64, String) =
+        (wave.get(0), wave.get(1), wave.get(2));
+    let r = tx
+        .query_one(
+            "WITH scanned AS (
+                SELECT cpr, wave_id, reminded_at FROM invitations
+                 WHERE campaign_id = $2 AND cpr > $4
+                 ORDER BY cpr LIMIT $5
              ), marked AS (
                 UPDATE invitations i SET reminded_at = $1
-                  FROM due
-                 WHERE i.campaign_id = due.campaign_id AND i.cpr = due.cpr
-                   AND i.reminded_at IS NULL
-             RETURNING i.campaign_id, i.cpr, i.wave_id
+                  FROM scanned s
+                 WHERE i.campaign_id = $2 AND i.cpr = s.cpr
+                   AND s.wave_id = $3 AND s.reminded_at IS NULL
+                   AND NOT EXISTS (
+                        SELECT 1 FROM bookings b
+                         WHERE b.campaign_id = $2 AND b.cpr = s.cpr
+                           AND b.status IN ('active', 'done'))
+             RETURNING i.cpr
+             ), letters AS (
+                INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
+                SELECT uuid_v7($1), 'reminder', m.cpr,
+                       jsonb_build_object('campaign_id', $2::bigint, 'wave_id', $3::bigint),
+                       $3, $1, $1
+                  FROM marked m
+                RETURNING 1
              )
-             INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
-             SELECT uuid_v7($1), 'reminder', m.cpr,
-                    jsonb_build_object('campaign_id', m.campaign_id, 'wave_id', m.wave_id),
-                    m.wave_id, $1, $1
-               FROM marked m",
-            &[&now, &invited_before, &limit],
+             SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),
+                    (SELECT count(*) FROM letters)",
+            &[&now, &campaign_id, &wave_id, &cursor, &limit],
         )
         .await?;
-    Ok(n)
+    let (scanned, last, made): (i64, Option<String>, i64) = (r.get(0), r.get(1), r.get(2));
+    tx.execute(
+        "UPDATE waves SET reminder_cursor = $2,
+                reminders_done_at = CASE WHEN $3 THEN $4::timestamptz END
+          WHERE id = $1",
+        &[&wave_id, &last.unwrap_or(cursor), &(scanned < limit), &now],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(made.unsigned_abs()))
 }
 
 /// Makes the outbox's month partitions for the month of `now` and `months_ahead` after

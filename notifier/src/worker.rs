@@ -421,12 +421,8 @@ impl Worker {
         let cutoff = now - chrono::Duration::days(i64::from(r.after_days));
         let limit = i64::from(r.batch_size.max(1));
         let mut total = 0;
-        loop {
-            let n = store::sweep_reminders(&self.pool, now, cutoff, limit).await?;
+        while let Some(n) = store::sweep_reminders(&self.pool, now, cutoff, limit).await? {
             total += n;
-            if n < limit.unsigned_abs() {
-                break;
-            }
         }
         if total > 0 {
             tracing::info!(reminders = total, "reminders queued");

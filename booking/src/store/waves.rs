@@ -322,8 +322,8 @@ pub async fn open_part(
     let (sql, mut params) = condition_sql(cond, 6);
     let payload = serde_json::json!({"wave_id": wave.id, "campaign_id": wave.campaign_id});
     // Each part's rows are a microsecond apart from the other parts', so the equal keys
-    // of `invitations_unreminded` and `outbox_due` (one time for a whole opening) fall on
-    // each part's own index pages instead of every part waiting on the same one.
+    // of `outbox_due` (one time for a whole opening) fall on each part's own index pages
+    // instead of every part waiting on the same one.
     let at = now + chrono::Duration::microseconds(i64::from(part.index));
     let mut all: Vec<Param> = vec![
         Box::new(wave.campaign_id),

@@ -10,12 +10,13 @@ async fn one_reminder_per_invited_citizen_who_has_not_booked() {
     let s = app.site_id;
     app.execute(&format!(
         "INSERT INTO cohorts (id, name, criteria) VALUES (1, 'over 80', '{{}}');
-         INSERT INTO waves (id, cohort_id, campaign_id, opens_at, opened_at)
-              VALUES (1, 1, {c}, now() - interval '10 days', now() - interval '10 days');
+         INSERT INTO waves (id, cohort_id, campaign_id, opens_at, opened_at) VALUES
+              (1, 1, {c}, now() - interval '10 days', now() - interval '10 days'),
+              (2, 1, {c}, now() - interval '2 days', now() - interval '2 days');
          INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at) VALUES
-              ({c}, '0101801234', 1, now() - interval '8 days'),   -- due
-              ({c}, '0202802345', 1, now() - interval '8 days'),   -- booked: no reminder
-              ({c}, '0303803456', 1, now() - interval '2 days');   -- too recent
+              ({c}, '0101801234', 1, now() - interval '10 days'),  -- due
+              ({c}, '0202802345', 1, now() - interval '10 days'),  -- booked: no reminder
+              ({c}, '0303803456', 2, now() - interval '2 days');   -- too recent
          INSERT INTO slots (id, site_id, campaign_id, starts_at, ends_at, capacity, booked)
               VALUES (1, {s}, {c}, now() + interval '1 day', now() + interval '1 day 10 minutes', 5, 1);
          INSERT INTO bookings (id, slot_id, campaign_id, cpr, hold_id, status)
@@ -59,6 +60,87 @@ async fn one_reminder_per_invited_citizen_who_has_not_booked() {
     app.worker.clock().advance(chrono::Duration::days(30));
     assert_eq!(app.worker.sweep_reminders().await.unwrap(), 1); // the "too recent" one is now due
     assert_eq!(app.worker.sweep_reminders().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_sweep_goes_batch_by_batch_through_each_due_wave_and_reminds_once() {
+    let app = TestApp::spawn().await;
+    let c = app.campaign_id;
+    let s = app.site_id;
+    app.execute(&format!(
+        "INSERT INTO cohorts (id, name, criteria) VALUES (1, 'all', '{{}}');
+         INSERT INTO waves (id, cohort_id, campaign_id, opens_at, opened_at, closed_at) VALUES
+              (1, 1, {c}, now() - interval '10 days', now() - interval '10 days', NULL),
+              (3, 1, {c}, now() - interval '9 days', now() - interval '9 days', NULL),
+              (4, 1, {c}, now() - interval '9 days', now() - interval '9 days', now());
+         INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at) VALUES
+              ({c}, '0101801111', 1, now() - interval '10 days'),
+              ({c}, '0101801112', 3, now() - interval '9 days'),
+              ({c}, '0101801113', 1, now() - interval '10 days'),
+              ({c}, '0101801114', 1, now() - interval '10 days'),  -- booked
+              ({c}, '0101801115', 4, now() - interval '9 days'),   -- closed wave
+              ({c}, '0101801116', 1, now() - interval '10 days'),
+              ({c}, '0101801117', 1, now() - interval '10 days');
+         INSERT INTO slots (id, site_id, campaign_id, starts_at, ends_at, capacity, booked)
+              VALUES (1, {s}, {c}, now() + interval '1 day', now() + interval '1 day 10 minutes', 5, 1);
+         INSERT INTO bookings (id, slot_id, campaign_id, cpr, hold_id, status)
+              VALUES (gen_random_uuid(), 1, {c}, '0101801114', 'h1', 'done');"
+    ))
+    .await;
+    let now = chrono::Utc::now();
+    let cutoff = now - chrono::Duration::days(7);
+    let mut batches = Vec::new();
+    while let Some(n) = notifier::store::sweep_reminders(&app.pool, now, cutoff, 2)
+        .await
+        .unwrap()
+    {
+        batches.push(n);
+        assert!(batches.len() < 20, "the sweep does not end: {batches:?}");
+    }
+    // Wave 1: 7 invitations in the campaign scanned two at a time, 4 of them its own
+    // and unbooked; then wave 3's one.
+    assert_eq!(batches.iter().sum::<u64>(), 5, "{batches:?}");
+    assert!(batches.len() >= 5, "batches of at most 2: {batches:?}");
+    assert_eq!(
+        notifier::store::sweep_reminders(&app.pool, now, cutoff, 2)
+            .await
+            .unwrap(),
+        None
+    );
+
+    let client = app.pool.get().await.unwrap();
+    let reminded: Vec<(String, i64)> = client
+        .query(
+            "SELECT cpr, wave_id FROM outbox WHERE kind = 'reminder' ORDER BY cpr",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let expected: Vec<(String, i64)> = [
+        ("0101801111", 1),
+        ("0101801112", 3),
+        ("0101801113", 1),
+        ("0101801116", 1),
+        ("0101801117", 1),
+    ]
+    .iter()
+    .map(|(c, w)| (c.to_string(), *w))
+    .collect();
+    assert_eq!(reminded, expected);
+    let done: Vec<i64> = client
+        .query(
+            "SELECT id FROM waves WHERE reminders_done_at IS NOT NULL ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(done, [1, 3], "the closed wave is left alone");
 }
 
 #[tokio::test]
