@@ -153,16 +153,13 @@ impl HotStore {
         let (mut status, mut left, mut campaign) = self
             .run_hold(hold, owner, now_ms, expires_ms, &invited)
             .await?;
-        if status == "not_invited"
-            && !invitation_campaigns.contains(&CampaignId(campaign))
-            && !self
-                .invited_among(owner, &[CampaignId(campaign)])
-                .await?
-                .eq(",")
-        {
-            (status, left, campaign) = self
-                .run_hold(hold, owner, now_ms, expires_ms, &format!(",{campaign},"))
-                .await?;
+        if status == "not_invited" && !invitation_campaigns.contains(&CampaignId(campaign)) {
+            let invited = self.invited_among(owner, &[CampaignId(campaign)]).await?;
+            if invited != "," {
+                (status, left, campaign) = self
+                    .run_hold(hold, owner, now_ms, expires_ms, &invited)
+                    .await?;
+            }
         }
         Ok(match status.as_str() {
             "ok" => HoldOutcome::Held {
