@@ -5,7 +5,7 @@
 //! - PostgreSQL running the confirm transaction (guarded slot update, booking insert
 //!   with its unique indexes, outbox insert; `pgbench`) on copies of the real tables;
 //! - the HTTP stack: a static responder serving an availability-sized body, under the
-//!   benchmark's own load generator (see `bench::run`).
+//!   same read generator as the service's reads (`wrk`, see `bench::wrk`).
 //!
 //! Each works in its own namespace (a Redis key prefix, a PostgreSQL schema) and removes
 //! it afterwards.
@@ -26,7 +26,7 @@ pub struct Ceiling {
     pub p99_ms: Option<f64>,
 }
 
-fn require(tool: &str, package: &str) -> anyhow::Result<()> {
+pub(crate) fn require(tool: &str, package: &str) -> anyhow::Result<()> {
     let found = Command::new("sh")
         .arg("-c")
         .arg(format!("command -v {tool}"))

@@ -1,9 +1,10 @@
 //! The benchmark: on one machine and in one run, measure the ceilings (Redis running
 //! the hold script, PostgreSQL running the confirm transaction, a static HTTP responder
-//! under this load generator), then drive the booking service and print what it reached,
+//! under the read generator), then drive the booking service and print what it reached,
 //! each figure beside its ceiling as a ratio.
 //!
-//! Phases against the service: availability reads at full speed (closed loop); hold +
+//! Phases against the service: availability reads at full speed (closed loop, `wrk`, the
+//! same generator as the static responder's ceiling, see [`wrk`]); hold +
 //! confirm at full speed (the peak); hold + confirm at 80% of the peak on a fixed
 //! schedule (latency that counts queueing); twice the peak (overload: what is shed, how
 //! admitted requests fare). The invariant is checked in PostgreSQL after the bookings
@@ -12,6 +13,7 @@
 pub mod ceilings;
 pub mod loadgen;
 pub mod static_server;
+pub mod wrk;
 
 use anyhow::Context;
 use rand::seq::SliceRandom;
@@ -47,6 +49,8 @@ pub struct BenchConfig {
     pub citizens: usize,
     /// Worker threads of the static responder (give the service's).
     pub workers: usize,
+    /// Threads of the read generator (wrk), for the static responder and the service.
+    pub read_threads: usize,
     /// PostgreSQL connections for the pgbench ceiling (give the service's pool size).
     pub pg_clients: u32,
     pub campaign: String,
@@ -86,32 +90,6 @@ impl Clients {
     fn pick(&self) -> &reqwest::Client {
         // safe: `new` makes at least one client.
         self.0.choose(&mut rand::thread_rng()).unwrap_or(&self.0[0])
-    }
-}
-
-/// GET one of `urls`.
-struct Get {
-    clients: Clients,
-    urls: Vec<String>,
-    name: &'static str,
-}
-
-impl Operation for Get {
-    async fn run(&self, scheduled: Instant, stats: &mut Stats) -> Option<()> {
-        let url = self.urls.choose(&mut rand::thread_rng())?;
-        let outcome = match self.clients.pick().get(url).send().await {
-            Ok(r) => {
-                let o = Outcome::of_status(r.status().as_u16());
-                match r.bytes().await {
-                    Ok(_) => o,
-                    Err(_) => Outcome::Error,
-                }
-            }
-            Err(_) => Outcome::Error,
-        };
-        stats.latency(self.name, scheduled.elapsed());
-        stats.outcome(self.name, outcome);
-        Some(())
     }
 }
 
@@ -207,7 +185,8 @@ impl Operation for Book {
 
 /// What the service offers, found through its public API.
 struct Catalog {
-    day_urls: Vec<String>,
+    /// Every site-day's availability path (the same on every instance).
+    day_paths: Vec<String>,
     slots: Vec<i64>,
     sample_body: Vec<u8>,
 }
@@ -278,14 +257,8 @@ async fn discover(cfg: &BenchConfig, http: &reqwest::Client) -> anyhow::Result<C
         }
     }
     anyhow::ensure!(!slots.is_empty(), "no free slots in the next week");
-    // Every site-day from every instance.
-    let day_urls = cfg
-        .hosts
-        .iter()
-        .flat_map(|h| day_paths.iter().map(move |p| format!("{h}{p}")))
-        .collect();
     Ok(Catalog {
-        day_urls,
+        day_paths,
         slots,
         sample_body,
     })
@@ -373,6 +346,8 @@ pub struct Results {
     pub postgres: Ceiling,
     pub http: Ceiling,
     pub reads_per_s: f64,
+    /// Reads answered 400 or above (a 429 or 503 among them), or not at all.
+    pub read_errors: u64,
     pub read_ms: [Option<f64>; 3],
     pub peak_bookings_per_s: f64,
     pub peak_holds_per_s: f64,
@@ -405,6 +380,40 @@ fn quantiles(stats: &mut Stats, name: &'static str) -> [Option<f64>; 3] {
     ]
 }
 
+/// Availability reads at full speed against every instance at once: one wrk per
+/// instance, the connections shared out between them.
+fn read_every_host(cfg: &BenchConfig, paths: &[String]) -> anyhow::Result<wrk::WrkRun> {
+    let hosts = cfg.hosts.len().max(1);
+    let runs = std::thread::scope(|scope| {
+        let handles: Vec<_> = cfg
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| {
+                let dir = cfg.work_dir.join(format!("reads-{i}"));
+                scope.spawn(move || {
+                    wrk::run(
+                        host,
+                        paths,
+                        cfg.read_threads.div_ceil(hosts),
+                        cfg.concurrency.div_ceil(hosts),
+                        cfg.seconds,
+                        &dir,
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("wrk thread panicked")))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    Ok(wrk::WrkRun::combine(&runs))
+}
+
 /// Runs every phase and returns the figures (print them with [`table`]).
 pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
     anyhow::ensure!(!cfg.hosts.is_empty(), "--host names no booking instance");
@@ -416,7 +425,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
     let catalog = discover(cfg, clients.pick()).await?;
     eprintln!(
         "  {} site-days, {} free slots; availability body {} bytes",
-        catalog.day_urls.len(),
+        catalog.day_paths.len(),
         catalog.slots.len(),
         catalog.sample_body.len()
     );
@@ -439,32 +448,26 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
         &cfg.work_dir,
     )
     .await?;
-    eprintln!("ceiling 3/3: static HTTP responder under this load generator");
+    eprintln!("ceiling 3/3: static HTTP responder under the read generator (wrk)");
     {
         let server = StaticServer::start(cfg, &catalog.sample_body)?;
-        let op = Arc::new(Get {
-            clients: clients.clone(),
-            urls: vec![format!("http://127.0.0.1:{}/static", server.port)],
-            name: "static",
-        });
-        let mut s = closed_loop(op, cfg.concurrency, secs).await;
-        r.http = Ceiling {
-            per_second: s.rate("static", Outcome::Ok),
-            p50_ms: s.quantile_ms("static", 0.5),
-            p95_ms: s.quantile_ms("static", 0.95),
-            p99_ms: s.quantile_ms("static", 0.99),
-        };
+        let base = format!("http://127.0.0.1:{}", server.port);
+        r.http = wrk::run(
+            &base,
+            &["/static".to_owned()],
+            cfg.read_threads,
+            cfg.concurrency,
+            cfg.seconds,
+            &cfg.work_dir,
+        )?
+        .ceiling();
     }
 
-    eprintln!("service 1/4: availability reads at full speed");
-    let op = Arc::new(Get {
-        clients: clients.clone(),
-        urls: catalog.day_urls.clone(),
-        name: "read",
-    });
-    let mut s = closed_loop(op, cfg.concurrency, secs).await;
-    r.reads_per_s = s.rate("read", Outcome::Ok);
-    r.read_ms = quantiles(&mut s, "read");
+    eprintln!("service 1/4: availability reads at full speed (wrk)");
+    let reads = read_every_host(cfg, &catalog.day_paths)?;
+    r.reads_per_s = reads.per_second();
+    r.read_errors = reads.errors;
+    r.read_ms = [Some(reads.p50_ms), Some(reads.p95_ms), Some(reads.p99_ms)];
 
     let slots = Arc::new(catalog.slots);
     eprintln!(
@@ -574,11 +577,14 @@ pub fn table(r: &Results, cfg: &BenchConfig) -> String {
     );
     let _ = writeln!(
         t,
-        "| availability reads/s | {:.0} | {:.0} | {} | static responder, same generator, {} workers |",
+        "| availability reads/s ({} not answered 2xx) | {:.0} | {:.0} | {} | static responder, {} workers; both read by wrk, {} thread(s), {} connections |",
+        r.read_errors,
         r.reads_per_s,
         r.http.per_second,
         ratio(r.reads_per_s, r.http.per_second),
-        cfg.workers
+        cfg.workers,
+        cfg.read_threads,
+        cfg.concurrency
     );
     for (name, svc, ceil) in [
         (

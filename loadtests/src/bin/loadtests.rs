@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 const USAGE: &str = "usage: loadtests run SCENARIO[:WEIGHT][,...] [--host URL] [--db URL] [--report FILE] [goose options]
        loadtests check --db URL
-       loadtests bench [--host URL[,URL...]] [--db URL] [--redis URL] [--seconds N] [--concurrency N] [--citizens N] [--workers N] [--pg-clients N] [--out FILE] [--no-overload]
+       loadtests bench [--host URL[,URL...]] [--db URL] [--redis URL] [--seconds N] [--concurrency N] [--citizens N] [--workers N] [--read-threads N] [--pg-clients N] [--out FILE] [--no-overload]
        loadtests static-server --body FILE [--workers N] [--port P]
 scenarios: surge, bots, steady, passes, verifier";
 
@@ -189,6 +189,7 @@ async fn run_bench(args: &[String]) -> anyhow::Result<()> {
             "concurrency",
             "citizens",
             "workers",
+            "read-threads",
             "pg-clients",
             "campaign",
             "work-dir",
@@ -214,6 +215,7 @@ async fn run_bench(args: &[String]) -> anyhow::Result<()> {
         concurrency: opt(&o, "concurrency", 128)?,
         citizens: opt(&o, "citizens", 50_000)?,
         workers: opt(&o, "workers", 2)?,
+        read_threads: opt(&o, "read-threads", 1)?,
         pg_clients: opt(&o, "pg-clients", 16)?,
         campaign: opt(&o, "campaign", "pcr-test".to_owned())?,
         work_dir: PathBuf::from(opt(&o, "work-dir", "var/bench".to_owned())?),
