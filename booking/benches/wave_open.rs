@@ -7,6 +7,7 @@
 //! kept between runs, each run's waves are removed afterwards) and Redis keys under the
 //! prefix `bench-wave:`. `WAVE_CITIZENS` (default 1,000,000) and `WAVE_RUNS` (default 3)
 //! change the size and the number of openings, `WAVE_PARTS` the parts it opens in.
+//! The service logs each part's PostgreSQL and gate time (`WAVE_LOG` is the filter).
 
 use std::time::Instant;
 
@@ -24,6 +25,12 @@ fn env_number(name: &str, default: usize) -> usize {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The service's own log lines say how each part's time splits between PostgreSQL
+    // and the Redis gate (`WAVE_LOG=warn` quiets them).
+    service_kit::telemetry::init_tracing(&service_kit::settings::TelemetrySettings {
+        filter: std::env::var("WAVE_LOG").unwrap_or_else(|_| "booking=info".into()),
+        json: false,
+    });
     let citizens = env_number("WAVE_CITIZENS", 1_000_000);
     let runs = env_number("WAVE_RUNS", 3);
     let server = service_kit::testing::postgres_server_url();

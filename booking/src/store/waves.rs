@@ -261,6 +261,11 @@ pub struct Part {
 }
 
 impl Part {
+    /// Its place among the opening's parts (0-based).
+    pub fn index(&self) -> u8 {
+        self.index
+    }
+
     /// The register's partitions dealt round-robin into at most `parts` parts (1 to 64,
     /// and no more than there are partitions).
     pub fn split(partitions: &[String], parts: u8) -> Vec<Part> {
