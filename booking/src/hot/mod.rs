@@ -428,17 +428,17 @@ impl HotStore {
 
     /// Adds invitations: each (pseudonym, campaign) may now hold slots of the campaign.
     pub async fn invite(&self, invited: &[(String, i64)]) -> HotResult<()> {
-        self.update_gate("HSET", invited).await
+        self.update_gate(GateChange::Invite, invited).await
     }
 
     /// Withdraws invitations (a closed wave).
     pub async fn uninvite(&self, invited: &[(String, i64)]) -> HotResult<()> {
-        self.update_gate("HDEL", invited).await
+        self.update_gate(GateChange::Uninvite, invited).await
     }
 
     /// One multi-field `HSET` (or `HDEL`) per gate bucket, at most 1,000 fields each,
     /// 64 in flight.
-    async fn update_gate(&self, command: &str, entries: &[(String, i64)]) -> HotResult<()> {
+    async fn update_gate(&self, change: GateChange, entries: &[(String, i64)]) -> HotResult<()> {
         let mut buckets: HashMap<&str, Vec<&(String, i64)>> = HashMap::new();
         for e in entries {
             buckets.entry(keys::gate_bucket(&e.0)).or_default().push(e);
@@ -446,11 +446,14 @@ impl HotStore {
         let mut calls = Vec::new();
         for (bucket, members) in &buckets {
             for chunk in members.chunks(1000) {
-                let mut cmd = redis::cmd(command);
+                let mut cmd = redis::cmd(match change {
+                    GateChange::Invite => "HSET",
+                    GateChange::Uninvite => "HDEL",
+                });
                 cmd.arg(self.keys.invitation_bucket(bucket));
                 for (owner, campaign) in chunk {
                     cmd.arg(keys::gate_field(owner, *campaign));
-                    if command == "HSET" {
+                    if change == GateChange::Invite {
                         cmd.arg(1);
                     }
                 }
@@ -484,6 +487,13 @@ impl HotStore {
             .query_async::<()>(&mut self.conn())
             .await
     }
+}
+
+/// What [`HotStore::update_gate`] does to each entry's field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GateChange {
+    Invite,
+    Uninvite,
 }
 
 async fn run_command(cmd: &redis::Cmd, mut conn: RedisConn) -> HotResult<i64> {
