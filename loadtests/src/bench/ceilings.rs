@@ -40,6 +40,18 @@ pub(crate) fn require(tool: &str, package: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The standard output of a tool run with `Command::output`, or an error with what it
+/// printed if it failed.
+pub(crate) fn finished(tool: &str, out: &std::process::Output) -> anyhow::Result<String> {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    anyhow::ensure!(
+        out.status.success(),
+        "{tool} failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(stdout)
+}
+
 /// Redis: `requests` hold scripts over `slots` slots from `clients` connections.
 pub async fn redis_hold(
     redis_url: &str,
@@ -102,14 +114,8 @@ pub async fn redis_hold(
         .arg(",")
         .output()
         .context("running redis-benchmark")?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     cleanup_redis(&mut conn, prefix).await?;
-    anyhow::ensure!(
-        out.status.success(),
-        "redis-benchmark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    parse_redis_csv(&text)
+    parse_redis_csv(&finished("redis-benchmark", &out)?)
 }
 
 async fn cleanup_redis(
@@ -241,13 +247,7 @@ pub async fn postgres_confirm(
         .await?;
     drop(db);
     let _ = driver.await;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    anyhow::ensure!(
-        out.status.success(),
-        "pgbench failed: {}{}",
-        text,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = finished("pgbench", &out)?;
     let tps = parse_pgbench_tps(&text).context("no tps line in pgbench output")?;
     let mut latencies = Vec::new();
     for e in std::fs::read_dir(work_dir)?.flatten() {

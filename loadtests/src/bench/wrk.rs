@@ -11,7 +11,7 @@ use anyhow::Context;
 use std::path::Path;
 use std::process::Command;
 
-use super::ceilings::{require, Ceiling};
+use super::ceilings::{finished, require, Ceiling};
 
 /// The script wrk runs: paths from `WRK_PATHS`, one summary line `WRK ...` when done.
 const SCRIPT: &str = r#"
@@ -141,14 +141,7 @@ pub fn run(
         .output()
         .context("running wrk")?;
     let _ = std::fs::remove_file(&list);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    anyhow::ensure!(
-        out.status.success(),
-        "wrk failed: {}{}",
-        stdout,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    parse(&stdout)
+    parse(&finished("wrk", &out)?)
 }
 
 #[cfg(test)]
