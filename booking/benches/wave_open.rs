@@ -1,6 +1,8 @@
-//! Opening a wave of a million citizens, end to end through the service: one set-based
-//! transaction that inserts the invitations and their letters into the outbox, then the
-//! Redis invitation gate for every invited citizen.
+//! Opening a wave of a million citizens, end to end through the service: set-based
+//! transactions (one per part) that insert one invitation per citizen, then the Redis
+//! invitation gate for every invited citizen. The letters are written from the
+//! invitations by the notifier afterwards (`cargo bench -p notifier --bench delivery`
+//! measures writing and sending them).
 //!
 //! `cargo bench -p booking --bench wave_open` (release). Uses the database `bench_wave`
 //! on the server of `TEST_DATABASE_URL` (created if missing; its synthetic population is
@@ -110,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let secs = started.elapsed().as_secs_f64();
         println!(
-            "run {}: wave of {} opened in {secs:.2} s ({:.0} invitations + letters/s)",
+            "run {}: wave of {} opened in {secs:.2} s ({:.0} invitations/s)",
             run + 1,
             wave.invited,
             f64::from(wave.invited) / secs

@@ -1,6 +1,7 @@
-//! Letters delivered per second: invitation letters of a wave, rendered (PDF + MeMo XML)
-//! and sent to the Digital Post gateway simulator, or put in a paper print batch for the
-//! citizens exempt from Digital Post, by one worker, as `drain` does it.
+//! Letters delivered per second: the invitation letters of an opened wave, written into
+//! the outbox from its invitations, rendered (PDF + MeMo XML) and sent to the Digital
+//! Post gateway simulator, or put in a paper print batch for the citizens exempt from
+//! Digital Post, by one worker, as `drain` does it.
 //!
 //! `cargo bench -p notifier --bench delivery` (release). A fresh database on the server
 //! of `TEST_DATABASE_URL`, dropped afterwards; Redis keys under a fresh prefix.
@@ -65,14 +66,15 @@ async fn main() -> anyhow::Result<()> {
             &[&letters],
         )
         .await?;
+    // An opened wave of them all, as the opening leaves it: invitations, no letters yet.
     client
-        .execute(
-            "INSERT INTO outbox (id, kind, cpr, payload)
-             SELECT gen_random_uuid(), 'invitation', cpr,
-                    jsonb_build_object('campaign_id', $1::bigint, 'wave_id', null)
-               FROM citizens",
-            &[&campaign],
-        )
+        .batch_execute(&format!(
+            "INSERT INTO cohorts (id, name, criteria) VALUES (1, 'all', '{{}}');
+             INSERT INTO waves (id, cohort_id, campaign_id, opens_at, opened_at, invited)
+                  SELECT 1, 1, {campaign}, now(), now(), count(*) FROM citizens;
+             INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
+                  SELECT {campaign}, cpr, 1, now() FROM citizens;"
+        ))
         .await?;
     drop(client);
 

@@ -61,6 +61,9 @@ pub struct WorkerSettings {
     pub idle_poll_ms: u64,
     /// How often the queue-depth gauge is refreshed.
     pub queue_depth_seconds: u32,
+    /// Invitation letters written into the outbox at a time from an opened wave's
+    /// invitations, when a round finds fewer due letters than `batch_size`.
+    pub wave_letter_batch: u32,
 }
 
 impl Default for WorkerSettings {
@@ -74,6 +77,7 @@ impl Default for WorkerSettings {
             lease_seconds: 300,
             idle_poll_ms: 1_000,
             queue_depth_seconds: 10,
+            wave_letter_batch: 2_000,
         }
     }
 }

@@ -221,76 +221,168 @@ pub async fn queue_depth(pool: &Pool) -> Result<i64, StoreError> {
     Ok(row.get(0))
 }
 
-/// One batch of the reminder sweep: up to `limit` invitations, in CPR order, of the
-/// oldest wave opened at or before `opened_before` whose reminders are not done. Those
-/// whose citizen has not booked (no active or attended booking in the campaign) get one
-/// reminder each. Returns the reminders made, or `None` when no wave is due.
+/// A walk through one wave's invitations at a time, in CPR order, from a cursor kept on
+/// the wave row: writing its invitation letters, or its reminders.
 ///
-/// The wave row is locked (`SKIP LOCKED`), so several workers sweep different waves, and
-/// its cursor moves on in the same transaction as the reminders it made: a crash repeats
-/// at most a batch that `reminded_at IS NULL` then skips. A wave is done when a batch
-/// comes back short. Every invitation of a wave is invited at or before its opening, so
-/// a wave's age is its invitations' age.
+/// The wave row is locked (`SKIP LOCKED`), so several workers walk different waves, and
+/// the cursor moves in the same transaction as the rows a batch wrote: a crash repeats
+/// nothing. A wave is done when a batch comes back short. The scan goes through the
+/// campaign's partition, so other waves' invitations of the campaign are passed over.
+#[derive(Debug, Clone, Copy)]
+enum WaveWalk {
+    /// The oldest opened wave whose invitation letters are not all written. The opening
+    /// commits one invitation per citizen and no letter; the invitations are the outbox
+    /// entries of their letters, written into the outbox here as the workers need them
+    /// (migration V11). A closed wave writes no more letters.
+    Letters,
+    /// The oldest wave whose letters were all written at or before the cutoff and whose
+    /// reminders are not done. Invitations whose citizen has not booked (no active or
+    /// attended booking in the campaign) get one reminder each; `reminded_at` keeps a
+    /// citizen from a second.
+    Reminders,
+}
+
+impl WaveWalk {
+    /// The due wave (`$1`: the cutoff, for reminders), locked.
+    fn pick(self) -> &'static str {
+        match self {
+            Self::Letters => {
+                "SELECT id, campaign_id, letters_cursor FROM waves
+                  WHERE opened_at <= $1 AND closed_at IS NULL AND letters_done_at IS NULL
+                  ORDER BY opened_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            }
+            Self::Reminders => {
+                "SELECT id, campaign_id, reminder_cursor FROM waves
+                  WHERE letters_done_at <= $1 AND closed_at IS NULL AND reminders_done_at IS NULL
+                  ORDER BY opened_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            }
+        }
+    }
+
+    /// One batch: `$1` now, `$2` campaign, `$3` wave, `$4` cursor, `$5` limit. Returns
+    /// the rows scanned, the last CPR number scanned and the outbox rows written.
+    fn batch(self) -> &'static str {
+        match self {
+            Self::Letters => {
+                "WITH scanned AS (
+                    SELECT cpr, wave_id FROM invitations
+                     WHERE campaign_id = $2 AND cpr > $4
+                     ORDER BY cpr LIMIT $5
+                 ), letters AS (
+                    INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
+                    SELECT uuid_v7($1), 'invitation', s.cpr,
+                           jsonb_build_object('wave_id', $3::bigint, 'campaign_id', $2::bigint),
+                           $3, $1, $1
+                      FROM scanned s
+                     WHERE s.wave_id = $3
+                    RETURNING 1
+                 )
+                 SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),
+                        (SELECT count(*) FROM letters)"
+            }
+            Self::Reminders => {
+                "WITH scanned AS (
+                    SELECT cpr, wave_id, reminded_at FROM invitations
+                     WHERE campaign_id = $2 AND cpr > $4
+                     ORDER BY cpr LIMIT $5
+                 ), marked AS (
+                    UPDATE invitations i SET reminded_at = $1
+                      FROM scanned s
+                     WHERE i.campaign_id = $2 AND i.cpr = s.cpr
+                       AND s.wave_id = $3 AND s.reminded_at IS NULL
+                       AND NOT EXISTS (
+                            SELECT 1 FROM bookings b
+                             WHERE b.campaign_id = $2 AND b.cpr = s.cpr
+                               AND b.status IN ('active', 'done'))
+                 RETURNING i.cpr
+                 ), letters AS (
+                    INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
+                    SELECT uuid_v7($1), 'reminder', m.cpr,
+                           jsonb_build_object('campaign_id', $2::bigint, 'wave_id', $3::bigint),
+                           $3, $1, $1
+                      FROM marked m
+                    RETURNING 1
+                 )
+                 SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),
+                        (SELECT count(*) FROM letters)"
+            }
+        }
+    }
+
+    /// Moves the cursor (`$2`), and marks the wave done (`$3`) at `$4`.
+    fn advance(self) -> &'static str {
+        match self {
+            Self::Letters => {
+                "UPDATE waves SET letters_cursor = $2,
+                        letters_done_at = CASE WHEN $3 THEN $4::timestamptz END
+                  WHERE id = $1"
+            }
+            Self::Reminders => {
+                "UPDATE waves SET reminder_cursor = $2,
+                        reminders_done_at = CASE WHEN $3 THEN $4::timestamptz END
+                  WHERE id = $1"
+            }
+        }
+    }
+
+    /// One batch of the walk; the outbox rows written, or `None` when no wave is due.
+    async fn step(
+        self,
+        pool: &Pool,
+        now: DateTime<Utc>,
+        cutoff: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut client = pool.get().await?;
+        let tx = client.transaction().await?;
+        let Some(wave) = tx.query_opt(self.pick(), &[&cutoff]).await? else {
+            return Ok(None);
+        };
+        let (wave_id, campaign_id, cursor): (i64, i64, String) =
+            (wave.get(0), wave.get(1), wave.get(2));
+        let r = tx
+            .query_one(
+                self.batch(),
+                &[&now, &campaign_id, &wave_id, &cursor, &limit],
+            )
+            .await?;
+        let (scanned, last, made): (i64, Option<String>, i64) = (r.get(0), r.get(1), r.get(2));
+        tx.execute(
+            self.advance(),
+            &[&wave_id, &last.unwrap_or(cursor), &(scanned < limit), &now],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(made.unsigned_abs()))
+    }
+}
+
+/// Writes the invitation letters of up to `limit` invitations of the oldest opened wave
+/// whose letters are not all written ([`WaveWalk::Letters`]). Returns the letters
+/// written, or `None` when no wave has letters to write.
+pub async fn write_wave_letters(
+    pool: &Pool,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Option<u64>, StoreError> {
+    // Any opened wave: the opening's time is the booking service's clock, not ours.
+    let any = DateTime::<Utc>::MAX_UTC;
+    WaveWalk::Letters.step(pool, now, any, limit).await
+}
+
+/// One batch of the reminder sweep ([`WaveWalk::Reminders`]): up to `limit` invitations
+/// of the oldest wave whose letters were all written at or before `written_before`, so
+/// nobody is reminded sooner than the setting after their letter. Returns the reminders
+/// made, or `None` when no wave is due.
 pub async fn sweep_reminders(
     pool: &Pool,
     now: DateTime<Utc>,
-    opened_before: DateTime<Utc>,
+    written_before: DateTime<Utc>,
     limit: i64,
 ) -> Result<Option<u64>, StoreError> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    let Some(wave) = tx
-        .query_opt(
-            "SELECT id, campaign_id, reminder_cursor FROM waves
-              WHERE opened_at <= $1 AND closed_at IS NULL AND reminders_done_at IS NULL
-              ORDER BY opened_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-            &[&opened_before],
-        )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let (wave_id, campaign_id, cursor): (i64, i64, String) =
-        (wave.get(0), wave.get(1), wave.get(2));
-    let r = tx
-        .query_one(
-            "WITH scanned AS (
-                SELECT cpr, wave_id, reminded_at FROM invitations
-                 WHERE campaign_id = $2 AND cpr > $4
-                 ORDER BY cpr LIMIT $5
-             ), marked AS (
-                UPDATE invitations i SET reminded_at = $1
-                  FROM scanned s
-                 WHERE i.campaign_id = $2 AND i.cpr = s.cpr
-                   AND s.wave_id = $3 AND s.reminded_at IS NULL
-                   AND NOT EXISTS (
-                        SELECT 1 FROM bookings b
-                         WHERE b.campaign_id = $2 AND b.cpr = s.cpr
-                           AND b.status IN ('active', 'done'))
-             RETURNING i.cpr
-             ), letters AS (
-                INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
-                SELECT uuid_v7($1), 'reminder', m.cpr,
-                       jsonb_build_object('campaign_id', $2::bigint, 'wave_id', $3::bigint),
-                       $3, $1, $1
-                  FROM marked m
-                RETURNING 1
-             )
-             SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),
-                    (SELECT count(*) FROM letters)",
-            &[&now, &campaign_id, &wave_id, &cursor, &limit],
-        )
-        .await?;
-    let (scanned, last, made): (i64, Option<String>, i64) = (r.get(0), r.get(1), r.get(2));
-    tx.execute(
-        "UPDATE waves SET reminder_cursor = $2,
-                reminders_done_at = CASE WHEN $3 THEN $4::timestamptz END
-          WHERE id = $1",
-        &[&wave_id, &last.unwrap_or(cursor), &(scanned < limit), &now],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Some(made.unsigned_abs()))
+    WaveWalk::Reminders
+        .step(pool, now, written_before, limit)
+        .await
 }
 
 /// Makes the outbox's month partitions for the month of `now` and `months_ahead` after
@@ -329,8 +421,10 @@ pub struct WaveReport {
     pub wave_id: i64,
     /// Citizens the wave invited (`waves.invited`).
     pub eligible: i64,
-    /// Invitation letters written for the wave.
+    /// Invitation letters written into the outbox for the wave so far.
     pub letters: i64,
+    /// Letters not sent yet: queued in the outbox, or still to be written while the
+    /// wave is open.
     pub queued: i64,
     pub delivered: i64,
     pub digital_post: i64,
@@ -340,6 +434,8 @@ pub struct WaveReport {
     /// Letters still queued after a failed attempt.
     pub failing: i64,
     pub dead: i64,
+    /// Letters never written because the wave closed first.
+    pub withdrawn: i64,
     /// Invited citizens with an active or attended booking in the wave's campaign.
     pub booked: i64,
 }
@@ -348,7 +444,7 @@ pub async fn wave_report(pool: &Pool, wave_id: i64) -> Result<Option<WaveReport>
     let client = pool.get().await?;
     let Some(wave) = client
         .query_opt(
-            "SELECT invited, campaign_id FROM waves WHERE id = $1",
+            "SELECT invited, campaign_id, closed_at IS NOT NULL FROM waves WHERE id = $1",
             &[&wave_id],
         )
         .await?
@@ -357,6 +453,7 @@ pub async fn wave_report(pool: &Pool, wave_id: i64) -> Result<Option<WaveReport>
     };
     let eligible: i32 = wave.get(0);
     let campaign_id: i64 = wave.get(1);
+    let closed: bool = wave.get(2);
     let r = client
         .query_one(
             "SELECT count(*),
@@ -383,11 +480,18 @@ pub async fn wave_report(pool: &Pool, wave_id: i64) -> Result<Option<WaveReport>
         )
         .await?
         .get(0);
+    let letters: i64 = r.get(0);
+    let unwritten = (i64::from(eligible) - letters).max(0);
+    let (still_to_write, withdrawn) = if closed {
+        (0, unwritten)
+    } else {
+        (unwritten, 0)
+    };
     Ok(Some(WaveReport {
         wave_id,
         eligible: i64::from(eligible),
-        letters: r.get(0),
-        queued: r.get(1),
+        letters,
+        queued: r.get::<_, i64>(1) + still_to_write,
         delivered: r.get(2),
         digital_post: r.get(3),
         paper: r.get(4),
@@ -395,6 +499,7 @@ pub async fn wave_report(pool: &Pool, wave_id: i64) -> Result<Option<WaveReport>
         opened: r.get(6),
         failing: r.get(7),
         dead: r.get(8),
+        withdrawn,
         booked,
     }))
 }

@@ -172,15 +172,20 @@ impl Worker {
     }
 
     /// One round: claim a batch and deliver it. Returns how many rows were claimed.
+    ///
+    /// When fewer letters are due than a batch, the invitation letters of an opened wave
+    /// are written first ([`store::write_wave_letters`]), so a wave's million letters
+    /// enter the outbox as the workers can send them, beside the other letters.
     pub async fn run_once(&self) -> Result<(usize, DrainReport), WorkerError> {
         let w = &self.settings.worker;
-        let rows = store::claim(
-            &self.pool,
-            self.clock.now(),
-            i64::from(w.batch_size.max(1)),
-            f64::from(w.lease_seconds.max(1)),
-        )
-        .await?;
+        let now = self.clock.now();
+        let limit = i64::from(w.batch_size.max(1));
+        let lease = f64::from(w.lease_seconds.max(1));
+        let mut rows = store::claim(&self.pool, now, limit, lease).await?;
+        if (rows.len() as i64) < limit && self.write_wave_letters(now).await? > 0 {
+            let more = limit - rows.len() as i64;
+            rows.extend(store::claim(&self.pool, now, more, lease).await?);
+        }
         if rows.is_empty() {
             return Ok((0, DrainReport::default()));
         }
@@ -412,6 +417,23 @@ impl Worker {
                 nemsms: sent,
             },
         })
+    }
+
+    /// Writes one batch of an opened wave's invitation letters; returns how many. A
+    /// batch may pass over only other waves' invitations, so it goes on until it has
+    /// written some or no wave has letters left.
+    async fn write_wave_letters(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, WorkerError> {
+        let limit = i64::from(self.settings.worker.wave_letter_batch.max(1));
+        while let Some(n) = store::write_wave_letters(&self.pool, now, limit).await? {
+            if n > 0 {
+                metrics::counter!("notifier_wave_letters_written_total").increment(n);
+                return Ok(n);
+            }
+        }
+        Ok(0)
     }
 
     /// Creates one reminder per due invitation; returns how many.

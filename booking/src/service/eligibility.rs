@@ -184,8 +184,8 @@ impl Service {
     }
 
     /// Opens a wave whose row `tx` holds locked: the cohort's parts are invited at once,
-    /// each in its own transaction (invitations and letters together), then the wave is
-    /// marked opened. A crash part-way leaves the wave unopened with some parts
+    /// each in its own transaction, then the wave is marked opened (and the notifier
+    /// starts writing its letters). A crash part-way leaves the wave unopened with some parts
     /// committed; the next attempt (the due-wave timer) invites only those still
     /// missing, and the start-up reload puts every committed invitation into the gate.
     async fn open_locked(
@@ -205,11 +205,10 @@ impl Service {
         let parts = waves::Part::split(&partitions, self.settings().wave_open_parts);
         // Counted under the wave's lock: what an interrupted earlier attempt committed.
         let earlier = waves::invited_by(&*tx, &wave).await?;
-        let salt: u16 = rand::random();
         let opened = futures::future::try_join_all(
             parts
                 .iter()
-                .map(|part| self.open_part(&wave, &cond, part, now, salt)),
+                .map(|part| self.open_part(&wave, &cond, part, now)),
         )
         .await?;
         let invited_now: usize = opened.iter().sum();
@@ -240,12 +239,11 @@ impl Service {
         cond: &crate::domain::eligibility::Condition,
         part: &waves::Part,
         now: DateTime<Utc>,
-        salt: u16,
     ) -> Result<usize> {
         let started = std::time::Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let invited = waves::open_part(&tx, wave, cond, part, now, salt).await?;
+        let invited = waves::open_part(&tx, wave, cond, part, now).await?;
         tx.commit().await?;
         drop(client);
         let committed = started.elapsed();

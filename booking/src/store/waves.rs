@@ -296,69 +296,38 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The first 22 hex digits of the letter ids of one part of an opening: a UUID version 7
-/// of the opening's millisecond, then the wave (12 bits), the variant, a per-opening
-/// salt (14 bits) and the part (8 bits). The row number fills the last 40 bits.
-fn letter_id_prefix(now: DateTime<Utc>, wave: i64, salt: u16, part: u8) -> String {
-    let ms = now.timestamp_millis() as u64 & 0xFFFF_FFFF_FFFF;
-    let high = (ms << 16) | 0x7000 | (wave as u64 & 0xFFF);
-    let low = 0x8000_0000_0000_0000u64 | (u64::from(salt & 0x3FFF) << 48) | (u64::from(part) << 40);
-    format!("{high:016x}{:06x}", low >> 40)
-}
-
-/// Invites every eligible citizen of one part not invited to this campaign before and
-/// queues their letters, in the caller's transaction. Returns the CPR numbers invited.
+/// Invites every eligible citizen of one part not invited to this campaign before, in
+/// the caller's transaction. Returns the CPR numbers invited.
 ///
-/// Rows go in CPR order and the letters get time-ordered ids ([`letter_id_prefix`]), so
-/// both primary keys grow at their right edge instead of taking a million random index
-/// inserts. A re-run after a crash invites only those still missing, and only new
-/// invitations get a letter. The caller holds [`lock_campaign_openings`], so no other
-/// opening inserts this campaign's invitations meanwhile: that lets a plain anti-join
-/// replace `ON CONFLICT`, whose speculative insertion cost almost as much again per row
-/// (the primary key still refuses a duplicate).
+/// One row per citizen: the invitation is the outbox entry of its letter, which the
+/// notifier writes out later from the wave's cursor (migration V11). Rows go in CPR
+/// order, so the primary key grows at its right edge instead of taking a million random
+/// index inserts. A re-run after a crash invites only those still missing. The caller
+/// holds [`lock_campaign_openings`], so no other opening inserts this campaign's
+/// invitations meanwhile: that lets a plain anti-join replace `ON CONFLICT`, whose
+/// speculative insertion cost almost as much again per row (the primary key still
+/// refuses a duplicate).
 pub async fn open_part(
     tx: &tokio_postgres::Transaction<'_>,
     wave: &Wave,
     cond: &Condition,
     part: &Part,
     now: DateTime<Utc>,
-    salt: u16,
 ) -> Result<Vec<String>> {
-    let (sql, mut params) = condition_sql(cond, 6);
-    let payload = serde_json::json!({"wave_id": wave.id, "campaign_id": wave.campaign_id});
-    // Each part's rows are a microsecond apart from the other parts', so the equal keys
-    // of `outbox_due` (one time for a whole opening) fall on each part's own index pages
-    // instead of every part waiting on the same one.
-    let at = now + chrono::Duration::microseconds(i64::from(part.index));
-    let mut all: Vec<Param> = vec![
-        Box::new(wave.campaign_id),
-        Box::new(wave.id),
-        Box::new(at),
-        Box::new(letter_id_prefix(now, wave.id, salt, part.index)),
-        Box::new(payload),
-    ];
+    let (sql, mut params) = condition_sql(cond, 4);
+    let mut all: Vec<Param> = vec![Box::new(wave.campaign_id), Box::new(wave.id), Box::new(now)];
     all.append(&mut params);
     let source = part.source();
     let rows = tx
         .query(
             &format!(
-                "WITH invited AS (
-                     INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
-                     SELECT $1, cpr, $2, $3 FROM {source}
-                      WHERE ({sql})
-                        AND NOT EXISTS (SELECT 1 FROM invitations i
-                                         WHERE i.campaign_id = $1 AND i.cpr = citizens.cpr)
-                      ORDER BY cpr
-                     RETURNING cpr
-                 ), numbered AS (
-                     SELECT cpr, row_number() OVER () AS n FROM invited
-                 ), letters AS (
-                     INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
-                     SELECT ($4 || lpad(to_hex(n), 10, '0'))::uuid, 'invitation', cpr, $5, $2, $3, $3
-                       FROM numbered
-                     RETURNING cpr
-                 )
-                 SELECT cpr FROM letters"
+                "INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
+                 SELECT $1, cpr, $2, $3 FROM {source}
+                  WHERE ({sql})
+                    AND NOT EXISTS (SELECT 1 FROM invitations i
+                                     WHERE i.campaign_id = $1 AND i.cpr = citizens.cpr)
+                  ORDER BY cpr
+                 RETURNING cpr"
             ),
             &refs(&all),
         )
@@ -465,7 +434,8 @@ pub struct WaveFigures {
     /// Citizens this wave invited (those invited to the campaign by an earlier wave
     /// keep that invitation and are not counted again).
     pub invited: i64,
-    /// Letters not sent yet (including those being retried).
+    /// Letters not sent yet: those in the outbox (including those being retried) and
+    /// those the notifier has still to write from the wave's invitations.
     pub queued: i64,
     pub delivered: i64,
     /// Delivered to Digital Post.
@@ -480,6 +450,9 @@ pub struct WaveFigures {
     pub retrying: i64,
     /// Dead-lettered: given up after the last attempt, with the reason kept.
     pub failed: i64,
+    /// Letters never written because the wave closed first (their invitation went
+    /// with it).
+    pub withdrawn: i64,
     /// Invited citizens with an active or attended booking in the campaign.
     pub booked: i64,
 }
@@ -489,6 +462,7 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
         .query_one(
             "SELECT
                (SELECT count(*) FROM invitations WHERE campaign_id = $2 AND wave_id = $1),
+               count(*),
                count(*) FILTER (WHERE status = 'queued'),
                count(*) FILTER (WHERE status = 'delivered'),
                count(*) FILTER (WHERE status = 'delivered' AND channel = 'digital_post'),
@@ -504,17 +478,25 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
             &[&wave.id, &wave.campaign_id],
         )
         .await?;
+    let (invited, written): (i64, i64) = (r.get(0), r.get(1));
+    let unwritten = (invited - written).max(0);
+    let (still_to_send, withdrawn) = if wave.closed_at.is_some() {
+        (0, unwritten)
+    } else {
+        (unwritten, 0)
+    };
     Ok(WaveFigures {
-        invited: r.get(0),
-        queued: r.get(1),
-        delivered: r.get(2),
-        digital_post: r.get(3),
-        paper: r.get(4),
-        nemsms: r.get(5),
-        opened: r.get(6),
-        retrying: r.get(7),
-        failed: r.get(8),
-        booked: r.get(9),
+        invited,
+        queued: r.get::<_, i64>(2) + still_to_send,
+        delivered: r.get(3),
+        digital_post: r.get(4),
+        paper: r.get(5),
+        nemsms: r.get(6),
+        opened: r.get(7),
+        retrying: r.get(8),
+        failed: r.get(9),
+        withdrawn,
+        booked: r.get(10),
     })
 }
 
@@ -554,27 +536,5 @@ mod tests {
             split[1].source(),
             r#"(SELECT * FROM "citizens_p1" UNION ALL SELECT * FROM "citizens_p5") citizens"#
         );
-    }
-
-    #[test]
-    fn letter_ids_are_version_7_of_the_opening_and_apart_per_part_and_row() {
-        let now = DateTime::parse_from_rfc3339("2026-12-01T19:30:00.123Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let id = |part: u8, n: u64| {
-            let text = format!("{}{n:010x}", letter_id_prefix(now, 4099, 0x3FFF, part));
-            uuid::Uuid::parse_str(&text).unwrap()
-        };
-        let first = id(0, 1);
-        assert_eq!(first.get_version_num(), 7);
-        assert_eq!(first.get_variant(), uuid::Variant::RFC4122);
-        let (secs, nanos) = first.get_timestamp().unwrap().to_unix();
-        assert_eq!(
-            secs as i64 * 1000 + i64::from(nanos / 1_000_000),
-            now.timestamp_millis()
-        );
-        assert!(id(0, 2) > first, "rows of a part follow each other");
-        assert_ne!(id(1, 1), first, "parts do not collide");
-        assert_ne!(id(0, (1 << 40) - 1), id(1, 0));
     }
 }
