@@ -6,6 +6,8 @@
 //! `cargo bench -p notifier --bench delivery` (release). A fresh database on the server
 //! of `TEST_DATABASE_URL`, dropped afterwards; Redis keys under a fresh prefix.
 //! `LETTERS` (default 5000) letters, 6% of them on paper, 10% with a NemSMS notice.
+//! Before that, writing `WAVE_LETTERS` (default 1,000,000) invitation letters of another
+//! wave into the outbox from its invitations is timed on its own.
 //! Worker settings come from `APP__WORKER__*` as in production (e.g.
 //! `APP__WORKER__BATCH_SIZE=200 APP__WORKER__CONCURRENCY=32`).
 
@@ -66,16 +68,61 @@ async fn main() -> anyhow::Result<()> {
             &[&letters],
         )
         .await?;
-    // An opened wave of them all, as the opening leaves it: invitations, no letters yet.
+    // A wave of them all, as the opening leaves it: invitations, no letters yet (marked
+    // opened below, after the writing alone is timed).
     client
         .batch_execute(&format!(
             "INSERT INTO cohorts (id, name, criteria) VALUES (1, 'all', '{{}}');
              INSERT INTO waves (id, cohort_id, campaign_id, opens_at, opened_at, invited)
-                  SELECT 1, 1, {campaign}, now(), now(), count(*) FROM citizens;
+                  SELECT 1, 1, {campaign}, now(), NULL, count(*) FROM citizens;
              INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
                   SELECT {campaign}, cpr, 1, now() FROM citizens;"
         ))
         .await?;
+
+    // Writing letters from invitations alone, at the size of a big wave: an opened wave
+    // of `WAVE_LETTERS` invitations (CPR numbers without citizen rows, which writing
+    // does not read), written `worker.wave_letter_batch` at a time; then its letters
+    // are removed.
+    let wave_letters: i64 = std::env::var("WAVE_LETTERS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO campaigns (id, code, name, kind, access)
+                  VALUES (900, 'bench-wave', 'Benchmark', 'vaccination', 'invitation');
+             INSERT INTO waves (id, cohort_id, campaign_id, opens_at, opened_at, invited)
+                  VALUES (2, 1, 900, now(), now(), {wave_letters});
+             INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
+                  SELECT 900, lpad((n % 28 + 1)::text, 2, '0') || lpad((n / 28 % 12 + 1)::text, 2, '0')
+                              || '90' || lpad((n / 336)::text, 4, '0'),
+                         2, now()
+                    FROM generate_series(0, {wave_letters} - 1) AS n;"
+        ))
+        .await?;
+    client.batch_execute("VACUUM ANALYZE invitations").await?;
+    let batch = i64::from(settings.worker.wave_letter_batch.max(1));
+    let started = Instant::now();
+    let mut written = 0;
+    while let Some(n) =
+        notifier::store::write_wave_letters(&pool, chrono::Utc::now(), batch).await?
+    {
+        written += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{written} invitation letters written into the outbox from the wave's invitations \
+         in {secs:.1} s = {:.0} letters/s (batches of {batch})",
+        written as f64 / secs
+    );
+    client
+        .batch_execute(
+            "DELETE FROM outbox WHERE wave_id = 2;
+             UPDATE waves SET opened_at = now() WHERE id = 1;",
+        )
+        .await?;
+    client.batch_execute("VACUUM ANALYZE outbox").await?;
     drop(client);
 
     let started = Instant::now();
