@@ -720,6 +720,9 @@ pub struct WaveFigures {
     pub opened: i64,
     #[serde(default)]
     pub failed: i64,
+    /// Letters never written because the wave closed first.
+    #[serde(default)]
+    pub withdrawn: i64,
     #[serde(default)]
     pub paper: i64,
     #[serde(default)]

@@ -111,6 +111,7 @@ pub fn bars(f: &WaveFigures) -> Vec<(&'static str, i64, i64)> {
         ("fig_opened", f.opened),
         ("fig_paper", f.paper),
         ("fig_failed", f.failed),
+        ("fig_withdrawn", f.withdrawn),
         ("fig_booked", f.booked),
     ];
     let top = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
@@ -624,11 +625,13 @@ mod tests {
             invited: 200,
             delivered: 100,
             booked: 50,
+            withdrawn: 20,
             ..WaveFigures::default()
         };
         let b = bars(&f);
         assert_eq!(b[0], ("fig_invited", 200, 100));
-        assert_eq!(b[6], ("fig_booked", 50, 25));
+        assert_eq!(b[6], ("fig_withdrawn", 20, 10));
+        assert_eq!(b[7], ("fig_booked", 50, 25));
         assert!(bars(&WaveFigures::default()).iter().all(|r| r.2 == 0));
     }
 }
