@@ -233,7 +233,8 @@ enum WaveWalk {
     /// The oldest opened wave whose invitation letters are not all written. The opening
     /// commits one invitation per citizen and no letter; the invitations are the outbox
     /// entries of their letters, written into the outbox here as the workers need them
-    /// (migration V11). A closed wave writes no more letters.
+    /// (migration V11). A closed wave writes no more letters, and a citizen whose letter
+    /// an opening of the old version wrote gets no second one (V12).
     Letters,
     /// The oldest wave whose letters were all written at or before the cutoff and whose
     /// reminders are not done. Invitations whose citizen has not booked (no active or
@@ -275,6 +276,11 @@ impl WaveWalk {
                            $3, $1, $1
                       FROM scanned s
                      WHERE s.wave_id = $3
+                       -- A wave an old version's opening wrote letters for (V12).
+                       AND NOT (EXISTS (SELECT 1 FROM wave_letters_at_opening a WHERE a.wave_id = $3)
+                                AND EXISTS (SELECT 1 FROM outbox o
+                                             WHERE o.wave_id = $3 AND o.kind = 'invitation'
+                                               AND o.cpr = s.cpr))
                     RETURNING 1
                  )
                  SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),

@@ -182,9 +182,20 @@ impl Worker {
         let limit = i64::from(w.batch_size.max(1));
         let lease = f64::from(w.lease_seconds.max(1));
         let mut rows = store::claim(&self.pool, now, limit, lease).await?;
-        if (rows.len() as i64) < limit && self.write_wave_letters(now).await? > 0 {
-            let more = limit - rows.len() as i64;
-            rows.extend(store::claim(&self.pool, now, more, lease).await?);
+        if (rows.len() as i64) < limit {
+            // The rows in hand are delivered whatever happens to the writing: they are
+            // leased, and an error here must not leave them waiting out the lease.
+            match self.write_wave_letters(now).await {
+                Ok(0) => {}
+                Ok(_) => {
+                    let more = limit - rows.len() as i64;
+                    match store::claim(&self.pool, now, more, lease).await {
+                        Ok(more) => rows.extend(more),
+                        Err(e) => tracing::warn!(error = %e, "claiming wave letters failed"),
+                    }
+                }
+                Err(e) => tracing::warn!(error = %error_chain(&e), "writing wave letters failed"),
+            }
         }
         if rows.is_empty() {
             return Ok((0, DrainReport::default()));

@@ -274,3 +274,76 @@ async fn waves_where(client: &deadpool_postgres::Client, condition: &str) -> Vec
         .map(|r| r.get(0))
         .collect()
 }
+
+#[tokio::test]
+async fn letters_an_old_versions_opening_wrote_are_not_written_again() {
+    let app = TestApp::spawn().await;
+    let c = app.campaign_id;
+    // Wave 1 was being opened by a booking instance of the version before V11: one part
+    // committed its invitations together with their letters, the wave not opened yet.
+    // Wave 2 is an opening of this version.
+    app.execute(&format!(
+        "INSERT INTO cohorts (id, name, criteria) VALUES (1, 'all', '{{}}');
+         INSERT INTO waves (id, cohort_id, campaign_id, opens_at) VALUES
+              (1, 1, {c}, now()), (2, 1, {c}, now());
+         INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at) VALUES
+              ({c}, '0101801234', 1, now()), ({c}, '0202802345', 1, now()),
+              ({c}, '0404804567', 2, now());
+         INSERT INTO outbox (id, kind, cpr, payload, wave_id) VALUES
+              (uuid_v7(now()), 'invitation', '0101801234', '{{\"campaign_id\": {c}, \"wave_id\": 1}}', 1),
+              (uuid_v7(now()), 'invitation', '0202802345', '{{\"campaign_id\": {c}, \"wave_id\": 1}}', 1);
+         UPDATE waves SET opened_at = now(), invited = 1 WHERE id = 2;"
+    ))
+    .await;
+    app.worker.drain().await.unwrap();
+    // This version completes wave 1's opening: one more citizen, then opened.
+    app.execute(&format!(
+        "INSERT INTO invitations (campaign_id, cpr, wave_id, invited_at)
+              VALUES ({c}, '0303803456', 1, now());
+         UPDATE waves SET opened_at = now(), invited = 3 WHERE id = 1;"
+    ))
+    .await;
+    app.worker.drain().await.unwrap();
+
+    let client = app.pool.get().await.unwrap();
+    let letters: Vec<(String, i64, i64)> = client
+        .query(
+            "SELECT cpr, wave_id, count(*) FROM outbox WHERE kind = 'invitation'
+              GROUP BY cpr, wave_id ORDER BY cpr",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let expected: Vec<(String, i64, i64)> = [
+        ("0101801234", 1),
+        ("0202802345", 1),
+        ("0303803456", 1),
+        ("0404804567", 2),
+    ]
+    .iter()
+    .map(|(cpr, wave)| (cpr.to_string(), *wave, 1))
+    .collect();
+    assert_eq!(letters, expected, "one letter each");
+    let noted: Vec<i64> = client
+        .query("SELECT wave_id FROM wave_letters_at_opening", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(noted, [1], "only the old opening's wave is noted");
+    for (cpr, _, _) in &expected {
+        assert_eq!(
+            app.sim.state.inbox(cpr, MessageKind::DigitalPost).len(),
+            1,
+            "{cpr}"
+        );
+    }
+    assert_eq!(
+        waves_where(&client, "letters_done_at IS NOT NULL").await,
+        [1, 2]
+    );
+}
