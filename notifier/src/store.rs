@@ -244,16 +244,19 @@ enum WaveWalk {
 }
 
 impl WaveWalk {
-    /// The due wave (`$1`: the cutoff, for reminders), locked.
+    /// The due wave (`$1`: the cutoff, for reminders), locked: its id, campaign, cursor
+    /// and whether an old version's opening wrote letters for it.
     fn pick(self) -> &'static str {
         match self {
             Self::Letters => {
-                "SELECT id, campaign_id, letters_cursor FROM waves
+                "SELECT id, campaign_id, letters_cursor,
+                        EXISTS (SELECT 1 FROM wave_letters_at_opening a WHERE a.wave_id = waves.id)
+                   FROM waves
                   WHERE opened_at <= $1 AND closed_at IS NULL AND letters_done_at IS NULL
                   ORDER BY opened_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
             }
             Self::Reminders => {
-                "SELECT id, campaign_id, reminder_cursor FROM waves
+                "SELECT id, campaign_id, reminder_cursor, false FROM waves
                   WHERE letters_done_at <= $1 AND closed_at IS NULL AND reminders_done_at IS NULL
                   ORDER BY opened_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
             }
@@ -276,11 +279,6 @@ impl WaveWalk {
                            $3, $1, $1
                       FROM scanned s
                      WHERE s.wave_id = $3
-                       -- A wave an old version's opening wrote letters for (V12).
-                       AND NOT (EXISTS (SELECT 1 FROM wave_letters_at_opening a WHERE a.wave_id = $3)
-                                AND EXISTS (SELECT 1 FROM outbox o
-                                             WHERE o.wave_id = $3 AND o.kind = 'invitation'
-                                               AND o.cpr = s.cpr))
                     RETURNING 1
                  )
                  SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),
@@ -315,6 +313,19 @@ impl WaveWalk {
         }
     }
 
+    /// [`Self::batch`] for a wave an opening of the version before V11 wrote letters for
+    /// (V12): its citizens who have the wave's letter already are passed over. Only
+    /// for such waves, as the check reads the wave's letters for every batch.
+    fn batch_skipping_lettered(self) -> String {
+        self.batch().replace(
+            "WHERE s.wave_id = $3",
+            "WHERE s.wave_id = $3
+                       AND NOT EXISTS (SELECT 1 FROM outbox o
+                                        WHERE o.wave_id = $3 AND o.kind = 'invitation'
+                                          AND o.cpr = s.cpr)",
+        )
+    }
+
     /// Moves the cursor (`$2`), and marks the wave done (`$3`) at `$4`.
     fn advance(self) -> &'static str {
         match self {
@@ -344,14 +355,16 @@ impl WaveWalk {
         let Some(wave) = tx.query_opt(self.pick(), &[&cutoff]).await? else {
             return Ok(None);
         };
-        let (wave_id, campaign_id, cursor): (i64, i64, String) =
-            (wave.get(0), wave.get(1), wave.get(2));
-        let r = tx
-            .query_one(
-                self.batch(),
-                &[&now, &campaign_id, &wave_id, &cursor, &limit],
-            )
-            .await?;
+        let (wave_id, campaign_id, cursor, lettered): (i64, i64, String, bool) =
+            (wave.get(0), wave.get(1), wave.get(2), wave.get(3));
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+            [&now, &campaign_id, &wave_id, &cursor, &limit];
+        let r = if lettered {
+            tx.query_one(&self.batch_skipping_lettered(), &params)
+                .await?
+        } else {
+            tx.query_one(self.batch(), &params).await?
+        };
         let (scanned, last, made): (i64, Option<String>, i64) = (r.get(0), r.get(1), r.get(2));
         tx.execute(
             self.advance(),
