@@ -225,17 +225,7 @@ async fn an_opened_waves_letters_are_written_once_each_by_workers_side_by_side()
     app.worker.drain().await.unwrap();
 
     let client = app.pool.get().await.unwrap();
-    let letters: Vec<(String, i64, i64)> = client
-        .query(
-            "SELECT cpr, wave_id, count(*) FROM outbox WHERE kind = 'invitation'
-              GROUP BY cpr, wave_id ORDER BY cpr",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    let letters = invitation_letters(&client).await;
     let expected: Vec<(String, i64, i64)> = invitations
         .iter()
         .enumerate()
@@ -306,17 +296,7 @@ async fn letters_an_old_versions_opening_wrote_are_not_written_again() {
     app.worker.drain().await.unwrap();
 
     let client = app.pool.get().await.unwrap();
-    let letters: Vec<(String, i64, i64)> = client
-        .query(
-            "SELECT cpr, wave_id, count(*) FROM outbox WHERE kind = 'invitation'
-              GROUP BY cpr, wave_id ORDER BY cpr",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
+    let letters = invitation_letters(&client).await;
     let expected: Vec<(String, i64, i64)> = [
         ("0101801234", 1),
         ("0202802345", 1),
@@ -346,4 +326,19 @@ async fn letters_an_old_versions_opening_wrote_are_not_written_again() {
         waves_where(&client, "letters_done_at IS NOT NULL").await,
         [1, 2]
     );
+}
+
+/// The invitation letters in the outbox: (CPR, wave, how many), in CPR order.
+async fn invitation_letters(client: &deadpool_postgres::Client) -> Vec<(String, i64, i64)> {
+    client
+        .query(
+            "SELECT cpr, wave_id, count(*) FROM outbox WHERE kind = 'invitation'
+              GROUP BY cpr, wave_id ORDER BY cpr",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
 }
