@@ -330,6 +330,27 @@ impl HotStore {
             .ignore();
     }
 
+    /// After a confirm batch's commit: mirrors each booked slot, consuming the hold it was
+    /// booked from, and forgets the owner's hold pointer if it still names that hold, all
+    /// in one pipeline (`(slot row, hold, owner pseudonym)` per booking).
+    pub async fn apply_booked(&self, booked: &[(&SlotState, &HoldId, &str)]) -> HotResult<()> {
+        for chunk in booked.chunks(500) {
+            let mut pipe = SplitPipeline::new();
+            for (state, hold, owner) in chunk {
+                self.push_apply(&mut pipe, state, Some(hold.token()));
+                self.push_index(&mut pipe, state);
+                pipe.cmd("EVALSHA")
+                    .arg(self.scripts.del_if.get_hash())
+                    .arg(1)
+                    .arg(self.keys.citizen_hold(owner, state.campaign))
+                    .arg(hold.to_string())
+                    .ignore();
+            }
+            self.run_pipeline(&pipe).await?;
+        }
+        Ok(())
+    }
+
     /// Mirrors many slots in one round trip per batch (start-up, reconcile, bulk create).
     pub async fn apply_many(&self, states: &[SlotState]) -> HotResult<()> {
         for chunk in states.chunks(500) {

@@ -126,13 +126,11 @@ impl Service {
                         Fate::Again => again.push(job),
                     }
                 }
-                // Redis is told about every booking of the batch at once.
-                let rows = &rows;
-                futures::future::join_all(booked.into_iter().map(|(job, id)| async move {
-                    let view = self.after_commit(&job, id, rows, now).await;
+                self.mirror_booked(&booked, &rows).await;
+                for (job, id) in booked {
+                    let view = self.answer(&job, id, &rows, now).await;
                     let _ = job.reply.send(view);
-                }))
-                .await;
+                }
                 for job in again {
                     Box::pin(self.run_batch(vec![job])).await;
                 }
@@ -271,8 +269,31 @@ impl Service {
         Ok((fates.into_iter().flatten().collect(), after))
     }
 
-    /// Tells Redis about a booking (its hold is used up) and answers with the booking.
-    async fn after_commit(
+    /// Tells Redis about every booking of the batch at once (their holds are used up,
+    /// the citizens' hold pointers gone). A failure here loses nothing: the bookings are
+    /// in PostgreSQL and the reconciler brings Redis up to date; a pointer left behind
+    /// names a hold that no longer exists and runs out with it.
+    async fn mirror_booked(&self, booked: &[(Job, BookingId)], rows: &HashMap<SlotId, SlotRow>) {
+        let owners: Vec<_> = booked
+            .iter()
+            .map(|(job, _)| self.pseudonym(&job.who.cpr))
+            .collect();
+        let items: Vec<_> = booked
+            .iter()
+            .zip(&owners)
+            .filter_map(|((job, _), owner)| {
+                let row = rows.get(&job.hold.slot())?;
+                self.days.forget_slot(row.state.slot);
+                Some((&row.state, &job.hold, owner.as_str()))
+            })
+            .collect();
+        if let Err(e) = self.hot.apply_booked(&items).await {
+            tracing::warn!(error = %e, bookings = items.len(), "redis mirror update after a confirm batch failed; reconciler will repair");
+        }
+    }
+
+    /// The answer to one booked confirmation.
+    async fn answer(
         &self,
         job: &Job,
         id: BookingId,
@@ -285,15 +306,6 @@ impl Service {
                 "booked slot row missing"
             )));
         };
-        self.mirror_after_commit(&slot.state, Some(&job.hold)).await;
-        let owner = self.pseudonym(&job.who.cpr);
-        if let Err(e) = self
-            .hot
-            .clear_citizen_hold(owner.as_str(), slot.state.campaign, &job.hold)
-            .await
-        {
-            tracing::warn!(error = %e, "could not clear the citizen's hold pointer");
-        }
         match self.view_from_catalog(id, slot, job.who.helper.is_some(), now) {
             Some(view) => Ok(view),
             None => bookings::view(&**self.client().await?, id).await,

@@ -151,3 +151,41 @@ async fn a_batch_books_a_citizen_once_and_a_hold_once() {
     assert_eq!(booked, 5, "one each for the two citizens, three bystanders");
     app.assert_invariant().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_a_batch_redis_counts_its_bookings_and_holds_none_of_its_holds() {
+    let app = batching_app().await;
+    let slots = app.setup_slots(2, 5).await;
+    let mut requests = Vec::new();
+    for n in 0..6 {
+        let t = app.citizen(&cpr(n)).await;
+        let h = hold_id(&app, &t, slots[n as usize % 2]).await;
+        requests.push((t, h));
+    }
+    let answers = join_all(requests.iter().map(|(t, h)| app.confirm(t, h))).await;
+    for a in answers {
+        assert_eq!(a.status(), StatusCode::CREATED);
+    }
+    let keys = app.redis_keys().await;
+    let pointers: Vec<&String> = keys.iter().filter(|k| k.contains("}:hold:")).collect();
+    assert!(pointers.is_empty(), "hold pointers left: {pointers:?}");
+    let mut conn = app.redis().await;
+    for slot in &slots {
+        let tag = format!("{{slot:{slot}}}");
+        let hash = keys.iter().find(|k| k.ends_with(&tag)).expect("slot hash");
+        let booked: i64 = redis::cmd("HGET")
+            .arg(hash)
+            .arg("booked")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(booked, 3, "slot {slot}");
+        let live: i64 = redis::cmd("ZCARD")
+            .arg(format!("{hash}:holds"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(live, 0, "slot {slot}");
+    }
+    app.assert_invariant().await;
+}
