@@ -69,14 +69,17 @@ impl Service {
         // A report: from the read replica (a booking a second old may be missing).
         let client = self.read_client().await?;
         // Grouped by birth date and municipality in SQL (at most about 40,000 birth
-        // dates × 98 municipalities), then into age bands here, on today's date.
+        // dates × 98 municipalities), then into age bands here, on today's date. A
+        // citizen with several bookings in the campaign (one active, others attended)
+        // is one citizen, booked once.
         let rows = client
             .query(
                 "SELECT ci.birth_date, ci.municipality_code, count(*) AS citizens,
-                        count(b.id) AS booked
+                        count(b.cpr) AS booked
                  FROM citizens ci
-                 LEFT JOIN bookings b ON b.cpr = ci.cpr AND b.campaign_id = $1
-                      AND b.status IN ('active', 'done')
+                 LEFT JOIN (SELECT DISTINCT cpr FROM bookings
+                             WHERE campaign_id = $1 AND status IN ('active', 'done')) b
+                      ON b.cpr = ci.cpr
                  GROUP BY ci.birth_date, ci.municipality_code",
                 &[&c.id.0],
             )

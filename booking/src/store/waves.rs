@@ -453,7 +453,7 @@ pub struct WaveFigures {
     /// Letters never written because the wave closed first (their invitation went
     /// with it).
     pub withdrawn: i64,
-    /// Invited citizens with an active or attended booking in the campaign.
+    /// Invited citizens with an active or attended booking in the campaign, each once.
     pub booked: i64,
 }
 
@@ -471,9 +471,11 @@ pub async fn figures(c: &impl GenericClient, wave: &Wave) -> Result<WaveFigures>
                count(*) FILTER (WHERE opened_at IS NOT NULL),
                count(*) FILTER (WHERE status = 'queued' AND last_error IS NOT NULL),
                count(*) FILTER (WHERE status = 'dead'),
-               (SELECT count(*) FROM invitations i JOIN bookings b
-                  ON b.cpr = i.cpr AND b.campaign_id = i.campaign_id AND b.status IN ('active', 'done')
-                WHERE i.campaign_id = $2 AND i.wave_id = $1)
+               (SELECT count(*) FROM invitations i
+                 WHERE i.campaign_id = $2 AND i.wave_id = $1
+                   AND EXISTS (SELECT 1 FROM bookings b
+                                WHERE b.campaign_id = i.campaign_id AND b.cpr = i.cpr
+                                  AND b.status IN ('active', 'done')))
              FROM outbox WHERE wave_id = $1 AND kind = 'invitation'",
             &[&wave.id, &wave.campaign_id],
         )

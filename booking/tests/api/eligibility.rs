@@ -237,6 +237,24 @@ async fn a_wave_invites_its_cohort_and_opens_the_gate() {
         .unwrap();
     assert_eq!(detail["figures"]["invited"], 2);
     assert_eq!(detail["figures"]["queued"], 2);
+    assert_eq!(detail["figures"]["booked"], 0);
+    // An invited citizen with two attended bookings in the campaign counts once.
+    pg.execute(
+        "INSERT INTO bookings (id, slot_id, campaign_id, cpr, hold_id, status)
+         SELECT gen_random_uuid(), $2, i.campaign_id, i.cpr, 'attended-' || n, 'done'
+           FROM (SELECT campaign_id, cpr FROM invitations WHERE wave_id = $1
+                  ORDER BY cpr LIMIT 1) i, generate_series(1, 2) n",
+        &[&wave_id, &slot],
+    )
+    .await
+    .unwrap();
+    let detail: Value = app
+        .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["figures"]["booked"], 1);
 
     // Redis loses everything: the gate is rebuilt from PostgreSQL.
     app.flush_redis().await;

@@ -33,6 +33,17 @@ async fn uptake_counts_citizens_and_bookings_by_age_band_and_municipality() {
     app.book(&old, slots[0]).await;
     let young = app.citizen("0303903333").await;
     app.book(&young, slots[1]).await;
+    // An earlier, attended booking of the same citizen: still one citizen, booked once.
+    app.pg()
+        .await
+        .execute(
+            "INSERT INTO bookings (id, slot_id, campaign_id, cpr, hold_id, status)
+             SELECT gen_random_uuid(), id, campaign_id, '0101401111', 'attended-1', 'done'
+               FROM slots WHERE id = $1",
+            &[&slots[0]],
+        )
+        .await
+        .unwrap();
 
     let r = app
         .get("/v1/campaigns/pcr-test/uptake", Some(&app.authority))
