@@ -320,6 +320,9 @@ impl Service {
             None => {
                 let ids = self.hot.day_slots(site, date).await?;
                 let views = self.hot.views(&ids, now_ms).await?;
+                for v in views.iter().flatten() {
+                    self.slot_campaigns.learn(v.slot, v.campaign);
+                }
                 self.days
                     .put(site, date, now_ms, views.into_iter().flatten().collect())
             }

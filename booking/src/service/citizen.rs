@@ -31,7 +31,9 @@ impl Service {
         let hold = HoldId::generate(slot);
         let now = self.clock.now_ms();
         let expires = now + self.hold_ms();
-        let gated = self.catalog.snapshot().invitation_campaigns();
+        let gated = self
+            .slot_campaigns
+            .to_ask(slot, self.catalog.snapshot().invitation_campaigns());
         let mut outcome = self
             .hot
             .hold(&hold, owner.as_str(), now, expires, &gated)
@@ -50,6 +52,7 @@ impl Service {
         self.days.forget_slot(slot);
         let result = match outcome {
             HoldOutcome::Held { left, campaign } => {
+                self.slot_campaigns.learn(slot, campaign);
                 let previous = self
                     .hot
                     .replace_citizen_hold(owner.as_str(), campaign, &hold, self.hold_ms())

@@ -11,6 +11,7 @@ mod confirm;
 pub mod daycache;
 pub mod eligibility;
 pub mod holds;
+pub mod slotcampaigns;
 pub mod uptake;
 
 use deadpool_postgres::Pool;
@@ -37,6 +38,7 @@ pub struct Service {
     pub clock: Clock,
     pub catalog: Catalog,
     pub days: DayCache,
+    slot_campaigns: slotcampaigns::SlotCampaigns,
     confirmer: confirm::Confirmer,
     pseudonyms: Arc<Pseudonymizer>,
     settings: Arc<BookingSettings>,
@@ -100,6 +102,7 @@ impl Service {
             pseudonyms: Arc::new(Pseudonymizer::new(settings.pseudonym_secret.as_bytes())),
             catalog: Catalog::new(pg.clone(), clock.clone()),
             confirmer: confirm::Confirmer::default(),
+            slot_campaigns: slotcampaigns::SlotCampaigns::default(),
             days: DayCache::new(std::time::Duration::from_millis(u64::from(
                 settings.availability_cache_ms,
             ))),
