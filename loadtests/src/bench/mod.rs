@@ -11,6 +11,7 @@
 //! and again after the overload.
 
 pub mod ceilings;
+pub mod cpu;
 pub mod loadgen;
 pub mod static_server;
 pub mod wrk;
@@ -360,6 +361,8 @@ pub struct Results {
     pub invariant_after_bookings: String,
     pub invariant_after_overload: Option<String>,
     pub invariant_ok: bool,
+    /// Each process group's share of the CPU, by phase of the service.
+    pub cpu: Vec<(&'static str, cpu::CpuUse)>,
 }
 
 #[derive(Debug, Default)]
@@ -464,7 +467,9 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
     }
 
     eprintln!("service 1/4: availability reads at full speed (wrk)");
+    let before = cpu::sample();
     let reads = read_every_host(cfg, &catalog.day_paths)?;
+    r.cpu.push(("reads", cpu::sample().since(&before)));
     r.reads_per_s = reads.per_second();
     r.read_errors = reads.errors;
     r.read_ms = [Some(reads.p50_ms), Some(reads.p95_ms), Some(reads.p99_ms)];
@@ -484,7 +489,9 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
             next: AtomicUsize::new(0),
         })
     };
+    let before = cpu::sample();
     let s = closed_loop(book(tokens), cfg.concurrency, secs).await;
+    r.cpu.push(("the peak", cpu::sample().since(&before)));
     r.peak_bookings_per_s = s.rate("confirm", Outcome::Ok);
     r.peak_holds_per_s = s.rate("hold", Outcome::Ok);
     r.peak_errors = s.count("hold", Outcome::Error) + s.count("confirm", Outcome::Error);
@@ -503,7 +510,10 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
     );
     let need = (r.at80_rate * secs.as_secs_f64()).ceil() as usize + 16;
     let tokens = mint_tokens(cfg, &clients, need).await?;
+    let before = cpu::sample();
     let mut s = open_loop(book(tokens), r.at80_rate, secs, 20_000).await;
+    r.cpu
+        .push(("80% of the peak", cpu::sample().since(&before)));
     r.at80_bookings_per_s = s.rate("confirm", Outcome::Ok);
     r.hold_ms = quantiles(&mut s, "hold");
     r.confirm_ms = quantiles(&mut s, "confirm");
@@ -520,7 +530,9 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
         );
         let need = (offered * secs.as_secs_f64()).ceil() as usize + 16;
         let tokens = mint_tokens(cfg, &clients, need).await?;
+        let before = cpu::sample();
         let mut s = open_loop(book(tokens), offered, secs, 50_000).await;
+        r.cpu.push(("twice the peak", cpu::sample().since(&before)));
         r.overload = Some(Overload {
             offered_per_s: offered,
             bookings_per_s: s.rate("confirm", Outcome::Ok),
@@ -643,6 +655,16 @@ pub fn table(r: &Results, cfg: &BenchConfig) -> String {
             ms(o.admitted_hold_ms[1]),
             ms(o.admitted_hold_ms[2])
         );
+    }
+    if !r.cpu.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nCPU by phase, as a share of one core (the machine's cores together make {}%):",
+            100 * std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+        for (phase, use_) in &r.cpu {
+            let _ = writeln!(t, "- {phase}: {use_}");
+        }
     }
     let _ = writeln!(
         t,
