@@ -106,15 +106,19 @@ async fn cohort_preview_counts_the_criteria() {
 
 /// The wave's detail once the due-wave timer has opened it (the clock was moved past
 /// its opening time).
+/// The wave and its figures, as the authority sees them.
+async fn wave_detail(app: &TestApp, wave_id: i64) -> Value {
+    app.get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn opened_wave(app: &TestApp, wave_id: i64) -> Value {
     let mut detail = Value::Null;
     for _ in 0..100 {
-        detail = app
-            .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
-            .await
-            .json()
-            .await
-            .unwrap();
+        detail = wave_detail(app, wave_id).await;
         if detail["wave"]["opened_at"].is_string() {
             return detail;
         }
@@ -229,12 +233,7 @@ async fn a_wave_invites_its_cohort_and_opens_the_gate() {
         .unwrap();
     assert_eq!(again["invited"], 0);
 
-    let detail: Value = app
-        .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = wave_detail(&app, wave_id).await;
     assert_eq!(detail["figures"]["invited"], 2);
     assert_eq!(detail["figures"]["queued"], 2);
     assert_eq!(detail["figures"]["booked"], 0);
@@ -248,12 +247,7 @@ async fn a_wave_invites_its_cohort_and_opens_the_gate() {
     )
     .await
     .unwrap();
-    let detail: Value = app
-        .get(&format!("/v1/waves/{wave_id}"), Some(&app.authority))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = wave_detail(&app, wave_id).await;
     assert_eq!(detail["figures"]["booked"], 1);
 
     // Redis loses everything: the gate is rebuilt from PostgreSQL.
