@@ -8,12 +8,20 @@ LOAD_PREFIX="${LOAD_PREFIX:-lb:}"
 LOAD_STATE="$ROOT/var/load"
 
 # Builds the release binaries, makes the database (migrated, demo data loaded) and, with
-# CAPACITY set, raises every slot to at least that many places.
+# CAPACITY set, raises every slot to at least that many places. With FRESH_DB=1 the
+# database and the prefix's Redis keys of an earlier run go first, so runs start alike
+# (bookings piling up from run to run made later runs slower).
 prepare_load_db() {
   build_release
   BIN="$(target_dir)/release/booking"
   LOADTESTS="$(target_dir)/release/loadtests"
   mkdir -p "$LOAD_STATE"
+  if [ "${FRESH_DB:-0}" = 1 ]; then
+    say "starting from an empty $LOAD_DB and no $LOAD_PREFIX keys in Redis"
+    psql "$PG_URL_BASE/postgres" -qc "DROP DATABASE IF EXISTS $LOAD_DB WITH (FORCE)"
+    redis-cli -u "$REDIS_URL" --scan --pattern "${LOAD_PREFIX}*" \
+      | xargs -r -n 1000 redis-cli -u "$REDIS_URL" UNLINK >/dev/null
+  fi
   if [ "$(psql "$PG_URL_BASE/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$LOAD_DB'")" != "1" ]; then
     say "creating database $LOAD_DB"
     psql "$PG_URL_BASE/postgres" -qc "CREATE DATABASE $LOAD_DB"

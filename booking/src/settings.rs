@@ -24,6 +24,10 @@ pub struct BookingSettings {
     pub hold_seconds: u32,
     /// How often the Redis mirror is rebuilt from PostgreSQL.
     pub reconcile_seconds: u32,
+    /// Each of those rebuilds writes the slots whose version changed since the last one
+    /// and a share of the others, so that every slot ahead is rewritten once over this
+    /// many runs (repairing what no version shows, such as keys lost in a failover).
+    pub reconcile_sweep_runs: u32,
     /// How often the mirror is checked for loss (a Redis restart or flush).
     pub mirror_check_seconds: u32,
     /// How often the site list with availability is refreshed from PostgreSQL.
@@ -50,6 +54,7 @@ impl Default for BookingSettings {
         Self {
             hold_seconds: 300,
             reconcile_seconds: 60,
+            reconcile_sweep_runs: 60,
             mirror_check_seconds: 2,
             catalog_refresh_seconds: 5,
             pseudonym_secret: "dev-only-pseudonym-secret-change-me".into(),

@@ -15,7 +15,8 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
-use crate::hot::{reconcile, HotStore};
+use crate::hot::reconcile::{self, Reconciler};
+use crate::hot::HotStore;
 use crate::middleware::{self, Admission, RateLimiter};
 use crate::routes::{self, ApiDoc};
 use crate::service::attorney::Entitlements;
@@ -39,14 +40,14 @@ impl Application {
 
     /// The operations without the HTTP server (for one-off commands like `seed`).
     pub async fn service_only(settings: Settings) -> anyhow::Result<Service> {
-        let (service, _, _) = Self::parts(&settings, Clock::default()).await?;
+        let (service, ..) = Self::parts(&settings, Clock::default()).await?;
         Ok(service)
     }
 
     async fn parts(
         settings: &Settings,
         clock: Clock,
-    ) -> anyhow::Result<(Service, deadpool_postgres::Pool, RedisPool)> {
+    ) -> anyhow::Result<(Service, deadpool_postgres::Pool, RedisPool, Reconciler)> {
         let databases = Databases::connect(&settings.database)?;
         let pg = databases.primary.clone();
         if settings.database.migrate {
@@ -64,19 +65,20 @@ impl Application {
         );
         let invitations = service.reload_invitations().await?;
         tracing::info!(invitations, "invitation gate loaded");
-        let rebuilt = reconcile::reconcile(&service).await?;
+        let mut reconciler = Reconciler::new(settings.booking.reconcile_sweep_runs);
+        let rebuilt = reconciler.run(&service).await?;
         tracing::info!(
             slots = rebuilt.slots,
             stale_holds = rebuilt.stale_holds,
             "redis mirror rebuilt"
         );
         service.catalog.refresh().await?;
-        Ok((service, pg, redis))
+        Ok((service, pg, redis, reconciler))
     }
 
     /// As `build`, with a clock the caller can move (tests).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
-        let (service, pg, redis) = Self::parts(&settings, clock).await?;
+        let (service, pg, redis, reconciler) = Self::parts(&settings, clock).await?;
         let (dev_idp, verifier) = identity_parts(&settings)?;
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))?;
         let port = listener.local_addr()?.port();
@@ -134,7 +136,7 @@ impl Application {
             server = server.workers(settings.http.workers);
         }
         let server = server.run();
-        let mut tasks = spawn_background(&service, &settings);
+        let mut tasks = spawn_background(&service, &settings, reconciler);
         tasks.push(spawn_waiting_room(waiting_room.clone(), admission.clone()));
         Ok(Self {
             port,
@@ -205,7 +207,11 @@ fn identity_parts(settings: &Settings) -> anyhow::Result<IdentityParts> {
     Ok((dev, Arc::new(TokenVerifier::new(verifier_settings)?)))
 }
 
-fn spawn_background(service: &Service, settings: &Settings) -> Vec<JoinHandle<()>> {
+fn spawn_background(
+    service: &Service,
+    settings: &Settings,
+    mut reconciler: Reconciler,
+) -> Vec<JoinHandle<()>> {
     let b = &settings.booking;
     let every = |secs: u32| Duration::from_secs(u64::from(secs.max(1)));
     let mut tasks = Vec::new();
@@ -217,7 +223,7 @@ fn spawn_background(service: &Service, settings: &Settings) -> Vec<JoinHandle<()
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = reconcile::reconcile(&svc).await {
+            if let Err(e) = reconciler.run(&svc).await {
                 tracing::warn!(error = %crate::error::error_chain(&e), "reconcile failed");
             }
         }

@@ -145,7 +145,7 @@ pub async fn insert(
 /// the rows inserted are returned. Rows go in (campaign, CPR, hold) order, the same in
 /// every batch, so two batches waiting on each other's rows cannot deadlock.
 pub async fn insert_many(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     rows: &[NewBooking<'_>],
 ) -> Result<Vec<BookingId>> {
     let mut order: Vec<&NewBooking<'_>> = rows.iter().collect();
@@ -157,8 +157,8 @@ pub async fn insert_many(
     let holds: Vec<&str> = order.iter().map(|b| b.hold_id).collect();
     let by: Vec<Option<&str>> = order.iter().map(|b| b.booked_by).collect();
     let nows: Vec<DateTime<Utc>> = order.iter().map(|b| b.now).collect();
-    let inserted = tx
-        .query(
+    let statement = tx
+        .prepare_cached(
             "INSERT INTO bookings (id, slot_id, campaign_id, cpr, hold_id, status, booked_by,
                                    created_at, updated_at)
              SELECT id, slot_id, campaign_id, cpr, hold_id, 'active', booked_by, at, at
@@ -168,6 +168,11 @@ pub async fn insert_many(
              ORDER BY n
              ON CONFLICT DO NOTHING
              RETURNING id",
+        )
+        .await?;
+    let inserted = tx
+        .query(
+            &statement,
             &[&ids, &slots, &campaigns, &cprs, &holds, &by, &nows],
         )
         .await?;

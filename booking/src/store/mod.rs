@@ -1,5 +1,9 @@
 //! PostgreSQL: the source of truth. All booking SQL lives in this folder; callers own
 //! the transaction and pass it in.
+//!
+//! The confirm batch's statements are prepared once per connection (`prepare_cached`):
+//! a plain `query` parses, plans and describes its statement every time, one more round
+//! trip per statement on the busiest path there is.
 
 pub mod attorney;
 pub mod bookings;
@@ -36,7 +40,7 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
 
 /// Letters to send, written in the transaction of the change they announce.
 pub async fn enqueue_letter(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     kind: &str,
     cpr: &str,
     payload: &serde_json::Value,
@@ -46,7 +50,7 @@ pub async fn enqueue_letter(
 
 /// Queues one letter of a kind to each (CPR, payload), in one statement.
 pub async fn enqueue_letters(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     kind: &str,
     letters: &[(&str, serde_json::Value)],
 ) -> Result<(), tokio_postgres::Error> {
@@ -56,13 +60,15 @@ pub async fn enqueue_letters(
     let ids: Vec<uuid::Uuid> = letters.iter().map(|_| uuid::Uuid::now_v7()).collect();
     let cprs: Vec<&str> = letters.iter().map(|l| l.0).collect();
     let payloads: Vec<&serde_json::Value> = letters.iter().map(|l| &l.1).collect();
-    tx.execute(
-        "INSERT INTO outbox (id, kind, cpr, payload)
-         SELECT id, $2, cpr, payload FROM unnest($1::uuid[], $3::text[], $4::jsonb[])
-              AS t(id, cpr, payload)",
-        &[&ids, &kind, &cprs, &payloads],
-    )
-    .await?;
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO outbox (id, kind, cpr, payload)
+             SELECT id, $2, cpr, payload FROM unnest($1::uuid[], $3::text[], $4::jsonb[])
+                  AS t(id, cpr, payload)",
+        )
+        .await?;
+    tx.execute(&statement, &[&ids, &kind, &cprs, &payloads])
+        .await?;
     Ok(())
 }
 

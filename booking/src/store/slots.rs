@@ -95,15 +95,16 @@ pub async fn take_place(
 
 /// Locks the given slots, in id order so that concurrent batches never deadlock.
 pub async fn lock_many(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     ids: &[SlotId],
 ) -> Result<Vec<SlotRow>> {
     let mut ids: Vec<i64> = ids.iter().map(|s| s.0).collect();
     ids.sort_unstable();
     ids.dedup();
     let sql = format!("SELECT {COLS} FROM slots WHERE id = ANY($1) ORDER BY id FOR UPDATE");
+    let statement = tx.prepare_cached(&sql).await?;
     Ok(tx
-        .query(&sql, &[&ids])
+        .query(&statement, &[&ids])
         .await?
         .iter()
         .map(from_row)
@@ -113,7 +114,7 @@ pub async fn lock_many(
 /// Takes `n` places in each slot (already locked and checked by the caller); the
 /// CHECK on the table still refuses anything past capacity.
 pub async fn take_places(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     taken: &[(SlotId, i32)],
 ) -> Result<Vec<SlotRow>> {
     let ids: Vec<i64> = taken.iter().map(|t| t.0 .0).collect();
@@ -124,8 +125,9 @@ pub async fn take_places(
          WHERE slots.id = d.sid
          RETURNING {COLS}"
     );
+    let statement = tx.prepare_cached(&sql).await?;
     Ok(tx
-        .query(&sql, &[&ids, &ns])
+        .query(&statement, &[&ids, &ns])
         .await?
         .iter()
         .map(from_row)
@@ -195,6 +197,33 @@ pub async fn close_future_of_site(
 pub async fn ending_after(c: &impl GenericClient, after: DateTime<Utc>) -> Result<Vec<SlotState>> {
     let sql = format!("SELECT {COLS} FROM slots WHERE ends_at > $1");
     Ok(c.query(&sql, &[&after])
+        .await?
+        .iter()
+        .map(|r| from_row(r).state)
+        .collect())
+}
+
+/// The version of every slot that ends after `after`: the periodic reconcile compares
+/// them with what it mirrored before and reads only the slots that changed.
+pub async fn versions_ending_after(
+    c: &impl GenericClient,
+    after: DateTime<Utc>,
+) -> Result<Vec<(SlotId, i64)>> {
+    Ok(c.query(
+        "SELECT id, version FROM slots WHERE ends_at > $1",
+        &[&after],
+    )
+    .await?
+    .iter()
+    .map(|r| (SlotId(r.get(0)), r.get(1)))
+    .collect())
+}
+
+/// The states of the given slots (those that exist).
+pub async fn states_of(c: &impl GenericClient, ids: &[SlotId]) -> Result<Vec<SlotState>> {
+    let ids: Vec<i64> = ids.iter().map(|s| s.0).collect();
+    let sql = format!("SELECT {COLS} FROM slots WHERE id = ANY($1)");
+    Ok(c.query(&sql, &[&ids])
         .await?
         .iter()
         .map(|r| from_row(r).state)

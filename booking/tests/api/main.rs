@@ -15,6 +15,7 @@ mod limits;
 mod operations;
 mod partitions;
 mod process;
+mod reconcile;
 mod replica;
 mod scale;
 mod uptake;
