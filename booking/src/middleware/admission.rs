@@ -99,10 +99,21 @@ pub async fn admit(
             .map(ServiceResponse::map_into_boxed_body);
     };
     match admission.try_admit() {
-        Some(_place) => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body),
+        Some(_place) => {
+            let started = std::time::Instant::now();
+            let res = next.call(req).await;
+            if let Ok(r) = &res {
+                // Time inside the service from admission to answer: what the cap bounds.
+                // A client's own figure adds its queueing and the sockets' on top.
+                let route = r
+                    .request()
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".to_owned());
+                metrics::histogram!("booking_admitted_seconds", "route" => route)
+                    .record(started.elapsed().as_secs_f64());
+            }
+            res.map(ServiceResponse::map_into_boxed_body)
+        }
         None => {
             metrics::counter!("booking_shed_total", "reason" => "overloaded").increment(1);
             admission.shed_total.fetch_add(1, Ordering::Relaxed);

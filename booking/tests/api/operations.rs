@@ -16,6 +16,10 @@ async fn health_ready_metrics_and_docs() {
     let _ = app.get("/v1/campaigns", None).await;
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
+    assert!(
+        metrics.contains(r#"booking_admitted_seconds_bucket{route="/v1/campaigns",le="0.5"}"#),
+        "admitted requests' time in the service, by route: {metrics}"
+    );
     let doc: serde_json::Value = app.get("/openapi.json", None).await.json().await.unwrap();
     for path in [
         "/v1/holds",

@@ -10,6 +10,7 @@
 //! admitted requests fare). The invariant is checked in PostgreSQL after the bookings
 //! and again after the overload.
 
+pub mod admitted;
 pub mod ceilings;
 pub mod cpu;
 pub mod loadgen;
@@ -373,6 +374,9 @@ pub struct Overload {
     pub refused: u64,
     pub errors: u64,
     pub admitted_hold_ms: [Option<f64>; 3],
+    /// The same holds as the service timed them, admission to answer (bucket bounds),
+    /// and its histogram's last finite bound; `None` if `/metrics` could not be read.
+    pub inside_hold_ms: Option<([Option<f64>; 3], f64)>,
 }
 
 fn quantiles(stats: &mut Stats, name: &'static str) -> [Option<f64>; 3] {
@@ -530,9 +534,24 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
         );
         let need = (offered * secs.as_secs_f64()).ceil() as usize + 16;
         let tokens = mint_tokens(cfg, &clients, need).await?;
+        let inside_before = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
         let before = cpu::sample();
         let mut s = open_loop(book(tokens), offered, secs, 50_000).await;
         r.cpu.push(("twice the peak", cpu::sample().since(&before)));
+        let inside_after = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
+        let inside = match (inside_before, inside_after) {
+            (Ok(b), Ok(a)) => {
+                let phase = a.since(&b);
+                Some((
+                    [0.5, 0.95, 0.99].map(|q| phase.quantile_bound_ms(q)),
+                    phase.last_finite_ms(),
+                ))
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("  the service's /metrics not read: {e:#}");
+                None
+            }
+        };
         r.overload = Some(Overload {
             offered_per_s: offered,
             bookings_per_s: s.rate("confirm", Outcome::Ok),
@@ -542,6 +561,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
                 + s.count("confirm", Outcome::Error)
                 + s.count("generator", Outcome::Error),
             admitted_hold_ms: quantiles(&mut s, "hold"),
+            inside_hold_ms: inside,
         });
         let report = invariant::check_url(&cfg.db_url, &crate::record::all_confirmed()).await?;
         r.invariant_ok &= report.holds();
@@ -645,7 +665,7 @@ pub fn table(r: &Results, cfg: &BenchConfig) -> String {
     if let Some(o) = &r.overload {
         let _ = writeln!(
             t,
-            "Overload at twice the peak ({:.0}/s offered): {:.0} bookings/s confirmed, {} requests shed (503/429 with Retry-After), {} refused (slot full), {} errors or timeouts; admitted holds p50/p95/p99 {} / {} / {} ms.",
+            "Overload at twice the peak ({:.0}/s offered): {:.0} bookings/s confirmed, {} requests shed (503/429 with Retry-After), {} refused (slot full), {} errors or timeouts; admitted holds p50/p95/p99 {} / {} / {} ms from their scheduled start (the generator's own waiting included).",
             o.offered_per_s,
             o.bookings_per_s,
             o.shed,
@@ -655,6 +675,15 @@ pub fn table(r: &Results, cfg: &BenchConfig) -> String {
             ms(o.admitted_hold_ms[1]),
             ms(o.admitted_hold_ms[2])
         );
+        if let Some((q, last)) = &o.inside_hold_ms {
+            let _ = writeln!(
+                t,
+                "The same holds inside the service, admission to answer (its `booking_admitted_seconds` buckets): p50/p95/p99 {} / {} / {} ms.",
+                admitted::bound_text(q[0], *last),
+                admitted::bound_text(q[1], *last),
+                admitted::bound_text(q[2], *last)
+            );
+        }
     }
     if !r.cpu.is_empty() {
         let _ = writeln!(
