@@ -75,13 +75,17 @@ impl BenchConfig {
 struct Clients(Arc<Vec<reqwest::Client>>);
 
 impl Clients {
+    /// Every connection opened is kept for reuse, as a browser keeps its own: an open
+    /// loop with thousands of requests outstanding (overload) would otherwise close all
+    /// but a few dozen after each answer and open new ones, a churn of connections that
+    /// costs the generator and the service more than the requests and that no crowd of
+    /// browsers makes.
     fn new(concurrency: usize) -> anyhow::Result<Self> {
         let n = (concurrency / 16).clamp(1, 16);
-        let per = concurrency.div_ceil(n) + 8;
         let clients = (0..n)
             .map(|_| {
                 reqwest::Client::builder()
-                    .pool_max_idle_per_host(per)
+                    .pool_max_idle_per_host(usize::MAX)
                     .timeout(Duration::from_secs(10))
                     .build()
             })
