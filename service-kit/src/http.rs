@@ -22,6 +22,21 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The matched route pattern of the current request (`unmatched` for none), found once
+/// by [`observe`] for every middleware that labels by route.
+#[derive(Debug, Clone)]
+pub struct Route(pub String);
+
+/// The route pattern of `req`: the one [`observe`] found, else looked up.
+pub fn route_of(req: &ServiceRequest) -> String {
+    match req.extensions().get::<Route>() {
+        Some(r) => r.0.clone(),
+        None => req
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned()),
+    }
+}
+
 fn is_quiet(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
@@ -51,16 +66,16 @@ pub async fn observe(
     let id = request_id_of(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    req.extensions_mut().insert(Route(route.clone()));
     let quiet = is_quiet(req.path());
     let span = tracing::info_span!("request", request_id = %id, method = %method);
     let result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     match result {
         Ok(mut res) => {
-            let route = res
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".to_owned());
             let status = res.status().as_u16();
             if let Ok(value) = HeaderValue::from_str(&id) {
                 res.headers_mut().insert(REQUEST_ID, value);

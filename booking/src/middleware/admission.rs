@@ -100,15 +100,12 @@ pub async fn admit(
     };
     match admission.try_admit() {
         Some(_place) => {
+            let route = service_kit::http::route_of(&req);
             let started = std::time::Instant::now();
             let res = next.call(req).await;
-            if let Ok(r) = &res {
+            if res.is_ok() {
                 // Time inside the service from admission to answer: what the cap bounds.
                 // A client's own figure adds its queueing and the sockets' on top.
-                let route = r
-                    .request()
-                    .match_pattern()
-                    .unwrap_or_else(|| "unmatched".to_owned());
                 metrics::histogram!("booking_admitted_seconds", "route" => route)
                     .record(started.elapsed().as_secs_f64());
             }
