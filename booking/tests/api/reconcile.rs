@@ -17,9 +17,14 @@ async fn service_of(app: &TestApp) -> Service {
         .expect("service")
 }
 
-async fn view(svc: &Service, slot: i64) -> booking::hot::SlotView {
+/// The slot as Redis has it now, if Redis has it.
+async fn lookup(svc: &Service, slot: i64) -> Option<booking::hot::SlotView> {
     let now = chrono::Utc::now().timestamp_millis();
-    svc.hot.views(&[SlotId(slot)], now).await.unwrap()[0].expect("slot in redis")
+    svc.hot.views(&[SlotId(slot)], now).await.unwrap()[0]
+}
+
+async fn view(svc: &Service, slot: i64) -> booking::hot::SlotView {
+    lookup(svc, slot).await.expect("slot in redis")
 }
 
 #[tokio::test]
@@ -74,8 +79,7 @@ async fn over_the_sweep_every_slot_is_rewritten_once() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    let now = chrono::Utc::now().timestamp_millis();
-    assert!(svc.hot.views(&[SlotId(slots[0])], now).await.unwrap()[0].is_none());
+    assert!(lookup(&svc, slots[0]).await.is_none());
     let mut written = Vec::new();
     for _ in 0..3 {
         let run = r.run(&svc).await.unwrap();
