@@ -69,17 +69,11 @@ fn not_entitled_text(r: crate::domain::attorney::Refusal) -> &'static str {
 
 impl BookingError {
     pub fn problem(&self) -> Problem {
-        use crate::domain::attorney::Refusal;
         use BookingError::*;
         let (status, code) = match self {
             Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            NotEntitled(Refusal::OutsideMunicipality) => {
-                (StatusCode::FORBIDDEN, "outside_municipality")
-            }
-            NotEntitled(Refusal::NoPowerOfAttorney) => {
-                (StatusCode::FORBIDDEN, "no_power_of_attorney")
-            }
+            NotEntitled(refusal) => (StatusCode::FORBIDDEN, refusal.code()),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             DuplicateCampaign => (StatusCode::CONFLICT, "duplicate_campaign"),
             UnknownCampaign(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_campaign"),

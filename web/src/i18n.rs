@@ -248,6 +248,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("action_booking_cancel", "aflyste en tid", "cancelled a time"),
     ("action_booking_move", "flyttede en tid", "moved a time"),
     ("action_bookings_read", "så dine bookinger", "looked at your bookings"),
+    ("action_helper_refused", "forsøgte at handle for dig og blev afvist", "tried to act for you and was refused"),
     ("nav_passes", "Mine pas og resultater", "My passes and results"),
     ("passes_title", "Mine pas og resultater", "My passes and results"),
     ("passes_intro", "Her er dine testresultater og vaccinationer fra de nationale registre, og de coronapas, de giver.", "Here are your test results and vaccinations from the national registers, and the COVID passes they give."),

@@ -50,6 +50,16 @@ pub enum Refusal {
     NoPowerOfAttorney,
 }
 
+impl Refusal {
+    /// The problem code the helper is answered with, and the audit log's reason.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::OutsideMunicipality => "outside_municipality",
+            Refusal::NoPowerOfAttorney => "no_power_of_attorney",
+        }
+    }
+}
+
 /// The facts the decision needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Facts {

@@ -3,7 +3,8 @@
 //! service: a municipal worker for the citizens of their municipality, anyone the
 //! citizen granted a power of attorney; everyone else is refused before anything is
 //! read or changed. Granting and revoking are the citizen's own (a helper cannot grant
-//! themself), or an authority's recording a paper power of attorney (audited).
+//! themself), or an authority's recording a paper power of attorney (audited). A refused
+//! helper is recorded in the citizen's audit log too, once an hour at most.
 
 use deadpool_postgres::Pool;
 use identity::{Authority, CitizenAccess, Cpr};
@@ -13,7 +14,7 @@ use super::{Acting, Service};
 use crate::domain::attorney::{decide, Basis, HelperId};
 use crate::error::{BookingError, Result};
 use crate::store::attorney::{self as grants, Grant};
-use crate::store::audit;
+use crate::store::{audit, audit_refusal};
 
 /// The helper check, over the shared PostgreSQL pool. Register it as
 /// `web::Data<Entitlements>`; the `Entitled` extractor asks it.
@@ -40,8 +41,15 @@ impl Entitlements {
             Ok(basis) => Ok(Some(basis)),
             Err(refusal) => {
                 // The helper's id and the reason; never the citizen's CPR.
-                tracing::info!(helper = %helper, reason = ?refusal, "helper refused");
+                tracing::info!(helper = %helper, reason = refusal.code(), "helper refused");
                 metrics::counter!("helper_refusals_total").increment(1);
+                // The citizen sees who tried. Not being able to say so does not turn
+                // the refusal into an error.
+                if let Err(e) =
+                    audit_refusal(&**client, who.cpr.as_str(), helper, refusal.code()).await
+                {
+                    tracing::warn!(error = %e, helper = %helper, "a helper's refusal was not recorded");
+                }
                 Err(BookingError::NotEntitled(refusal))
             }
         }

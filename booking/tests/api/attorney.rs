@@ -1,6 +1,7 @@
 //! A helper acts only for citizens they are entitled to: a municipal worker for the
 //! citizens of their municipality, a relative for citizens who granted them a power of
-//! attorney. Refusals are 403 with a reason and change nothing.
+//! attorney. Refusals are 403 with a reason and change nothing but the citizen's audit
+//! log, which shows who tried.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -76,20 +77,44 @@ async fn a_municipal_worker_acts_for_citizens_of_their_own_municipality_only() {
     )
     .await;
     assert_eq!(bookings_of(&app, &odense).await, 0);
-    let audited: i64 = app
+    // The citizen sees that the worker tried: three refusals, one line.
+    let audited: Vec<(String, String, String, Value)> = app
         .pg()
         .await
-        .query_one(
-            "SELECT count(*) FROM audit_log WHERE subject_cpr = $1",
+        .query(
+            "SELECT actor_role, actor_id, action, detail FROM audit_log WHERE subject_cpr = $1",
             &[&odense],
         )
         .await
         .unwrap()
-        .get(0);
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
     assert_eq!(
-        audited, 0,
-        "a refused helper saw nothing, so nothing to record"
+        audited,
+        [(
+            "helper".to_owned(),
+            "kommune-751-worker-3".to_owned(),
+            "helper.refused".to_owned(),
+            json!({"reason": "outside_municipality"})
+        )]
     );
+    // Another helper's refusal is a line of its own.
+    let other = helper(&app, &odense, "kommune-751-worker-4", Some(751)).await;
+    refused(app.hold(&other, slots[1]).await, "outside_municipality").await;
+    let seen: Value = app
+        .get("/v1/me/audit", Some(&app.citizen(&odense).await))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let who: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(who, ["kommune-751-worker-4", "kommune-751-worker-3"]);
     // Nor for someone not in the population register.
     let unknown = helper(&app, &cpr(13), "kommune-751-worker-3", Some(751)).await;
     refused(app.hold(&unknown, slots[1]).await, "outside_municipality").await;
@@ -245,7 +270,10 @@ async fn an_authority_records_a_paper_power_of_attorney_and_the_citizen_sees_it(
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["booking.create", "attorney.grant"]);
+    assert_eq!(
+        actions,
+        ["booking.create", "attorney.grant", "helper.refused"]
+    );
 
     let r = app
         .post(

@@ -798,6 +798,13 @@ async fn a_citizen_grants_and_revokes_a_power_of_attorney_and_helpers_are_held_t
         page.contains("Borgeren har ikke givet dig fuldmagt"),
         "{page}"
     );
+    // The citizen sees that the relative tried.
+    let (_, audit) = get(&c, format!("{web}/audit")).await;
+    assert!(
+        audit.contains("Hjælper: soen-jens")
+            && audit.contains("forsøgte at handle for dig og blev afvist"),
+        "{audit}"
+    );
 
     // A municipal worker: their own municipality's citizens only.
     let w = browser();
