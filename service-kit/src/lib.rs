@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod http;
+pub mod pdf_text;
 pub mod problem;
 pub mod redis_cluster;
 pub mod settings;

@@ -11,6 +11,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Copenhagen;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use service_kit::pdf_text::win_ansi;
 
 use certificate::codec;
 use certificate::domestic::{self, Contents};
@@ -174,21 +175,6 @@ impl PassSheet {
             qr_text: text.to_owned(),
         })
     }
-}
-
-/// Encodes text for a WinAnsiEncoding font (Windows-1252); other characters become `?`.
-fn win_ansi(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match c {
-            '\u{20}'..='\u{7e}' => c as u8,
-            '\u{a0}'..='\u{ff}' => c as u32 as u8,
-            '€' => 0x80,
-            '–' => 0x96,
-            '—' => 0x97,
-            '’' => 0x92,
-            _ => b'?',
-        })
-        .collect()
 }
 
 fn local(t: DateTime<Utc>) -> String {
@@ -389,75 +375,7 @@ pub fn render(sheet: &PassSheet, lang: Lang) -> Result<Vec<u8>, SheetError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-
-    /// The text shown with `Tj`, decoded from the literal strings pdf-writer writes.
-    pub(crate) fn shown_text(pdf: &[u8]) -> String {
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < pdf.len() {
-            if pdf[i] == b'<' && pdf.get(i + 1) != Some(&b'<') && i > 0 && pdf[i - 1] != b'<' {
-                // A hex string (pdf-writer writes non-ASCII text so).
-                let end = pdf[i..]
-                    .iter()
-                    .position(|b| *b == b'>')
-                    .map_or(pdf.len(), |p| i + p);
-                let digits: Vec<u8> = pdf[i + 1..end]
-                    .iter()
-                    .filter_map(|b| char::from(*b).to_digit(16).map(|d| d as u8))
-                    .collect();
-                let rest = &pdf[(end + 1).min(pdf.len())..];
-                if rest.trim_ascii_start().starts_with(b"Tj") {
-                    out.push(
-                        digits
-                            .chunks(2)
-                            .map(|p| char::from(p[0] * 16 + p.get(1).copied().unwrap_or(0)))
-                            .collect::<String>(),
-                    );
-                }
-                i = end + 1;
-                continue;
-            }
-            if pdf[i] != b'(' {
-                i += 1;
-                continue;
-            }
-            let mut bytes = Vec::new();
-            let mut j = i + 1;
-            let mut depth = 0usize;
-            while j < pdf.len() && (pdf[j] != b')' || depth > 0) {
-                match pdf[j] {
-                    b'(' => depth += 1,
-                    b')' => depth -= 1,
-                    _ => {}
-                }
-                if pdf[j] == b'\\' {
-                    let oct: Vec<u8> = pdf[j + 1..]
-                        .iter()
-                        .take(3)
-                        .take_while(|b| (b'0'..=b'7').contains(b))
-                        .copied()
-                        .collect();
-                    if oct.is_empty() {
-                        bytes.push(pdf[j + 1]);
-                        j += 2;
-                    } else {
-                        let v = oct.iter().fold(0u32, |a, d| a * 8 + u32::from(d - b'0'));
-                        bytes.push((v & 0xff) as u8);
-                        j += 1 + oct.len();
-                    }
-                    continue;
-                }
-                bytes.push(pdf[j]);
-                j += 1;
-            }
-            let rest = &pdf[(j + 1).min(pdf.len())..];
-            if rest.trim_ascii_start().starts_with(b"Tj") {
-                out.push(bytes.iter().map(|b| char::from(*b)).collect::<String>());
-            }
-            i = j + 1;
-        }
-        out.join("\n")
-    }
+    use service_kit::pdf_text::extract_text;
 
     /// The dark modules drawn: the `re` squares inside the QR area, as (col, row).
     pub(crate) fn drawn_modules(pdf: &[u8]) -> Vec<(f32, f32, f32)> {
@@ -494,7 +412,7 @@ pub(crate) mod tests {
             },
             "HC1:ABC",
         );
-        let da = shown_text(&render(&s, Lang::Danish).unwrap());
+        let da = extract_text(&render(&s, Lang::Danish).unwrap());
         for want in [
             "Coronapas",
             "Vaccination, dosis 2 af 2, 2021-06-01",
@@ -510,13 +428,13 @@ pub(crate) mod tests {
             assert!(da.contains(want), "{want:?} missing from {da}");
         }
         assert!(!da.contains("Name"));
-        let en = shown_text(&render(&s, Lang::English).unwrap());
+        let en = extract_text(&render(&s, Lang::English).unwrap());
         assert!(
             en.contains("Date of birth") && en.contains("Valid until"),
             "{en}"
         );
         assert!(!en.contains("Fødselsdato"));
-        let both = shown_text(&render(&s, Lang::Both).unwrap());
+        let both = extract_text(&render(&s, Lang::Both).unwrap());
         assert!(both.contains("Fødselsdato / Date of birth"), "{both}");
         assert_eq!(Lang::parse(None), Some(Lang::Danish));
         assert_eq!(Lang::parse(Some("fr")), None);
@@ -553,7 +471,7 @@ pub(crate) mod tests {
         s.name = None;
         s.birth_date = None;
         s.uvci = None;
-        let text = shown_text(&render(&s, Lang::English).unwrap());
+        let text = extract_text(&render(&s, Lang::English).unwrap());
         assert!(text.contains("Danish pass, level 1"), "{text}");
         assert!(!text.contains("Name") && !text.contains("Date of birth"));
     }
