@@ -201,6 +201,43 @@ impl RedisConn {
                 .map(drop),
         }
     }
+
+    /// One hash tag per master: a key with each tag (`...{tag}`) puts one key on every
+    /// master of a cluster; a single server has one tag. For markers that must notice
+    /// when any one master lost its data (a master and its replica gone together): a
+    /// marker per master, checked together. Worked out from the current slot map, so
+    /// after a resharding a tag may move to a master that lacks its marker yet; that
+    /// reads as lost, which for a marker errs on the safe side.
+    pub async fn node_tags(&self) -> RedisResult<Vec<String>> {
+        match self {
+            Self::Single(_) => Ok(vec![node_tag(0)]),
+            Self::Cluster(c) => Ok(tags_per_node(&c.owners().await?)),
+        }
+    }
+}
+
+fn node_tag(n: usize) -> String {
+    format!("node-{n}")
+}
+
+/// For each master in the slot map, the first `node-N` tag whose slot it owns.
+fn tags_per_node(node_of: &[u16]) -> Vec<String> {
+    let masters: std::collections::BTreeSet<u16> =
+        node_of.iter().copied().filter(|m| *m != u16::MAX).collect();
+    let mut found: std::collections::BTreeMap<u16, String> = Default::default();
+    // A master owning a single slot is found within a few tens of thousands of tries.
+    for n in 0..(1 << 20) {
+        if found.len() == masters.len() {
+            break;
+        }
+        let tag = node_tag(n);
+        if let Some(&owner) = node_of.get(usize::from(key_slot(tag.as_bytes()))) {
+            if owner != u16::MAX {
+                found.entry(owner).or_insert(tag);
+            }
+        }
+    }
+    found.into_values().collect()
 }
 
 /// Connects to a cluster through any of the comma-separated seed URLs.
@@ -443,6 +480,24 @@ fn place(n: usize, parts: Vec<(Vec<usize>, Vec<Value>)>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_lands_on_every_master_even_one_with_a_single_slot() {
+        // Three masters: 0..=8000, 8001..=16382, and slot 16383 alone.
+        let mut node_of = vec![0u16; SLOTS];
+        node_of[8001..16383].fill(1);
+        node_of[16383] = 2;
+        let tags = tags_per_node(&node_of);
+        let owners: Vec<u16> = tags
+            .iter()
+            .map(|t| node_of[usize::from(key_slot(format!("x{{{t}}}").as_bytes()))])
+            .collect();
+        assert_eq!(owners, [0, 1, 2]);
+        // Slots nobody owns (a master gone, not replaced) name no master.
+        node_of[16383] = u16::MAX;
+        assert_eq!(tags_per_node(&node_of).len(), 2);
+        assert_eq!(tags_per_node(&vec![u16::MAX; SLOTS]), Vec::<String>::new());
+    }
 
     #[test]
     fn keys_of_one_tag_share_a_slot_and_scripts_route_by_their_first_key() {

@@ -66,8 +66,10 @@ impl Keys {
         format!("{}{{idem:{}}}:{}", self.prefix, scope, key_hash)
     }
 
-    pub fn epoch(&self) -> String {
-        format!("{}mirror-epoch", self.prefix)
+    /// "The mirror was built since this Redis lost its data": one per master, on the
+    /// master that `node_tag` names (`RedisConn::node_tags`).
+    pub fn epoch(&self, node_tag: &str) -> String {
+        format!("{}mirror-epoch:{{{}}}", self.prefix, node_tag)
     }
 }
 

@@ -492,21 +492,27 @@ impl HotStore {
         Ok(())
     }
 
-    /// Whether the mirror was built since Redis last lost its data.
+    /// Whether the mirror was built since Redis last lost its data, on every master: a
+    /// cluster that lost one master together with its replica lost that master's share
+    /// of the slots, site-day indexes and invitations, while the others kept theirs.
     pub async fn mirror_present(&self) -> HotResult<bool> {
-        let n: i64 = redis::cmd("EXISTS")
-            .arg(self.keys.epoch())
-            .query_async(&mut self.conn())
-            .await?;
-        Ok(n == 1)
+        let conn = self.conn();
+        let mut pipe = SplitPipeline::new();
+        for tag in conn.node_tags().await? {
+            pipe.cmd("EXISTS").arg(self.keys.epoch(&tag));
+        }
+        let found = pipe.query(&conn).await?;
+        Ok(found.iter().all(|v| matches!(v, redis::Value::Int(1))))
     }
 
     pub async fn mark_mirror_built(&self) -> HotResult<()> {
-        redis::cmd("SET")
-            .arg(self.keys.epoch())
-            .arg(chrono::Utc::now().timestamp_millis())
-            .query_async::<()>(&mut self.conn())
-            .await
+        let conn = self.conn();
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut pipe = SplitPipeline::new();
+        for tag in conn.node_tags().await? {
+            pipe.cmd("SET").arg(self.keys.epoch(&tag)).arg(now).ignore();
+        }
+        pipe.exec(&conn).await
     }
 }
 

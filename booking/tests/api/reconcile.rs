@@ -2,7 +2,7 @@
 //! the holds of bookings it has not looked at yet, and still repairs what a lost Redis
 //! step left behind.
 
-use booking::domain::SlotId;
+use booking::domain::{SiteId, SlotId};
 use booking::hot::reconcile::Reconciler;
 use booking::service::Service;
 use booking::startup::Application;
@@ -151,4 +151,58 @@ async fn a_stale_hold_is_dropped_once_and_later_runs_look_only_at_newer_bookings
             .stale_holds,
         1
     );
+}
+
+/// A cluster that lost one master together with its replica lost that master's share of
+/// the keys only. Each master has its own marker, so the one gone is enough for the
+/// mirror watcher to rebuild what went with it.
+#[tokio::test]
+async fn a_master_that_lost_its_keys_is_noticed_though_the_others_kept_theirs() {
+    let app = spawn_app().await;
+    let slots = app.setup_slots(1, 1).await;
+    let svc = service_of(&app).await;
+    let conn = svc.hot.conn();
+    let tags = conn.node_tags().await.unwrap();
+    if conn.is_cluster() {
+        assert!(tags.len() > 1, "a marker per master: {tags:?}");
+    }
+    let markers: Vec<String> = tags.iter().map(|t| svc.hot.keys().epoch(t)).collect();
+    let present = || async {
+        let keys = app.redis_keys().await;
+        markers.iter().filter(|m| keys.contains(m)).count()
+    };
+    for _ in 0..100 {
+        if present().await == markers.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        present().await,
+        markers.len(),
+        "every master marked at start-up"
+    );
+
+    // The last master's marker is lost, and the site-day index with it.
+    let site = SiteId(app.slot(slots[0]).await["site_id"].as_i64().unwrap());
+    let day = crate::helpers::tomorrow();
+    let mut raw = app.redis().await;
+    let deleted: i64 = redis::cmd("DEL")
+        .arg(markers.last().unwrap())
+        .arg(svc.hot.keys().site_day(site, day))
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 2, "both keys were there");
+
+    let mut listed = Vec::new();
+    for _ in 0..100 {
+        listed = svc.hot.day_slots(site, day).await.unwrap();
+        if !listed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(listed, [SlotId(slots[0])], "the day index is rebuilt");
+    assert_eq!(present().await, markers.len(), "and the marker set again");
 }
