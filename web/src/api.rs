@@ -396,6 +396,35 @@ impl Api {
         Ok(())
     }
 
+    /// An authority records a power of attorney given on paper, or that it ended.
+    /// Whether anything changed: `false` when it stood already, or there was none to end.
+    pub async fn record_paper_power_of_attorney(
+        &self,
+        token: &str,
+        cpr: &str,
+        helper: &str,
+        change: PaperChange,
+    ) -> Result<bool, ApiError> {
+        let path = match change {
+            PaperChange::Record => "/v1/powers-of-attorney",
+            PaperChange::End => "/v1/powers-of-attorney/revocations",
+        };
+        let sent = Self::send(
+            self.booking(Method::POST, path, Some(token))
+                .json(&serde_json::json!({ "cpr": cpr, "helper": helper })),
+        )
+        .await;
+        match sent {
+            Ok(r) => Ok(r.status() != StatusCode::OK),
+            Err(ApiError::Problem { status, .. })
+                if change == PaperChange::End && status == StatusCode::NOT_FOUND.as_u16() =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn revoke_power_of_attorney(
         &self,
         token: &str,
@@ -912,4 +941,11 @@ mod tests {
         assert_eq!(super::encode(".."), "%2E%2E%00");
         assert_eq!(super::encode(""), "%00");
     }
+}
+
+/// What an authority records about a power of attorney given on paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaperChange {
+    Record,
+    End,
 }

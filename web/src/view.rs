@@ -20,6 +20,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("passes.html", include_str!("../templates/passes.html")),
     ("pass.html", include_str!("../templates/pass.html")),
     ("console.html", include_str!("../templates/console.html")),
+    (
+        "console_attorney.html",
+        include_str!("../templates/console_attorney.html"),
+    ),
     ("wave.html", include_str!("../templates/wave.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("attorney.html", include_str!("../templates/attorney.html")),

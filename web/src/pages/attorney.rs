@@ -48,7 +48,7 @@ pub struct GrantForm {
 }
 
 /// The helper id as typed, or the field error (the booking service checks it again).
-fn helper_field(raw: &str) -> Result<String, PageError> {
+pub(crate) fn helper_field(raw: &str) -> Result<String, PageError> {
     let helper = raw.trim();
     let bad = PageError::Field {
         key: "err_attorney_helper",

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod book;
 pub mod bookings;
 pub mod console;
+pub mod console_attorney;
 pub mod console_sites;
 pub mod passes;
 
@@ -303,6 +304,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/console/campaigns",
             web::post().to(console::create_campaign),
+        )
+        .route("/console/attorney", web::get().to(console_attorney::page))
+        .route(
+            "/console/attorney",
+            web::post().to(console_attorney::change),
         )
         .route("/console/sites", web::get().to(console_sites::list))
         .route("/console/sites", web::post().to(console_sites::create))

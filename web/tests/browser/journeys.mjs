@@ -400,8 +400,24 @@ async function authorityJourney(page) {
   await page.getByRole("button", { name: /^Skift/ }).first().click();
   await expectText(page, "Kapaciteten er ændret.");
   await shoot(page, "site");
+
+  // A power of attorney given on paper: a mistake first, then recorded.
+  await page.goto(`${WEB}/console`);
+  await page.getByRole("link", { name: "Fuldmagter på papir" }).click();
+  await expectText(page, "Registrér eller afslut en fuldmagt");
+  await axe(page, "paper powers of attorney");
+  await page.getByLabel("Borgerens CPR-nummer").fill("320170-1234");
+  await page.getByLabel("Hjælperens id").fill("nabo-karl");
+  await page.getByRole("button", { name: "Registrér fuldmagt" }).click();
+  await expectText(page, "CPR-nummeret er ikke gyldigt");
+  check((await page.getAttribute("#paper-cpr", "aria-invalid")) === "true", "the CPR number is marked invalid");
+  await axe(page, "paper powers of attorney (error)");
+  await page.getByLabel("Borgerens CPR-nummer").fill("010170-1234");
+  await page.getByLabel("Hjælperens id").fill("nabo-karl");
+  await page.getByRole("button", { name: "Registrér fuldmagt" }).click();
+  await expectText(page, "Fuldmagten er registreret.");
   await signOut(page);
-  log("authority journey: opened a wave and watched the booked count move; made a site, its times and a capacity change");
+  log("authority journey: opened a wave and watched the booked count move; made a site, its times and a capacity change; recorded a paper power of attorney");
 }
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "web-chromium-"));

@@ -984,3 +984,95 @@ async fn the_authority_creates_and_changes_a_site_generates_times_and_sets_capac
     let (status, _) = get(&c, format!("{web}/console/sites")).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authority_records_a_paper_power_of_attorney_and_its_end() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let father = cpr(81);
+    let daughter = [
+        ("role", "helper"),
+        ("cpr", father.as_str()),
+        ("helper", "datter-anna"),
+    ];
+    let page = sign_in(&browser(), &stack, &daughter).await;
+    assert!(
+        page.contains("Borgeren har ikke givet dig fuldmagt"),
+        "{page}"
+    );
+
+    let a = browser();
+    sign_in(&a, &stack, &[("role", "authority"), ("subject", "sst-1")]).await;
+    let (_, console) = get(&a, format!("{web}/console")).await;
+    assert!(console.contains("href=\"/console/attorney\""), "{console}");
+    let (status, page) = get(&a, format!("{web}/console/attorney")).await;
+    assert_eq!(status, 200);
+    let csrf = input_value(&page, "csrf");
+    let send = |cpr: &str, helper: &str, action: &str| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("cpr", cpr.to_owned()),
+            ("helper", helper.to_owned()),
+            ("action", action.to_owned()),
+        ];
+        let a = a.clone();
+        let url = format!("{web}/console/attorney");
+        async move {
+            let r = a.post(url).form(&form).send().await.expect("post");
+            r.text().await.expect("body")
+        }
+    };
+    // Each bad field is marked and points at the message; nothing is recorded.
+    let page = send("320170-1234", "datter-anna", "record").await;
+    assert!(
+        page.contains("CPR-nummeret er ikke gyldigt")
+            && page
+                .contains("aria-describedby=\"paper-cpr-hint form-error\" aria-invalid=\"true\""),
+        "{page}"
+    );
+    let page = send(&father, &father, "record").await;
+    assert!(
+        page.contains("aria-describedby=\"paper-helper-hint form-error\" aria-invalid=\"true\""),
+        "{page}"
+    );
+    let page = send(&father, "datter-anna", "end").await;
+    assert!(page.contains("Der var ingen gældende fuldmagt"), "{page}");
+
+    let page = send(
+        &format!("{}-{}", &father[..6], &father[6..]),
+        "datter-anna",
+        "record",
+    )
+    .await;
+    assert!(page.contains("Fuldmagten er registreret."), "{page}");
+    let page = send(&father, "datter-anna", "record").await;
+    assert!(
+        page.contains("Fuldmagten var allerede registreret."),
+        "{page}"
+    );
+
+    // The daughter may act now; the father sees who recorded it.
+    let page = sign_in(&browser(), &stack, &daughter).await;
+    assert!(page.contains("Du handler på vegne af"), "{page}");
+    let c = browser();
+    sign_in(&c, &stack, &[("role", "citizen"), ("cpr", &father)]).await;
+    let (_, page) = get(&c, format!("{web}/attorney")).await;
+    assert!(
+        page.contains("<td>datter-anna</td>") && page.contains("myndigheden (på papir)"),
+        "{page}"
+    );
+    let (_, audit) = get(&c, format!("{web}/audit")).await;
+    assert!(audit.contains("registrerede en fuldmagt"), "{audit}");
+
+    let page = send(&father, "datter-anna", "end").await;
+    assert!(page.contains("Fuldmagten er afsluttet."), "{page}");
+    let page = sign_in(&browser(), &stack, &daughter).await;
+    assert!(
+        page.contains("Borgeren har ikke givet dig fuldmagt"),
+        "{page}"
+    );
+
+    // Only the authority has the page.
+    let (_, page) = get(&c, format!("{web}/console/attorney")).await;
+    assert!(!page.contains("name=\"helper\""), "{page}");
+}
