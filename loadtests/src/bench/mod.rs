@@ -102,10 +102,26 @@ impl Clients {
 /// A citizen's booking: hold a slot, then confirm it. One prepared token per booking.
 struct Book {
     clients: Clients,
-    hosts: Arc<Vec<String>>,
+    hosts: Arc<Vec<Endpoints>>,
     slots: Arc<Vec<i64>>,
     tokens: Vec<String>,
     next: AtomicUsize,
+}
+
+/// An instance's hold and booking URLs, parsed once: parsing (and IDNA-checking) the
+/// URL of every request was a visible share of the generator.
+struct Endpoints {
+    holds: reqwest::Url,
+    bookings: reqwest::Url,
+}
+
+impl Endpoints {
+    fn of(host: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            holds: format!("{host}/v1/holds").parse()?,
+            bookings: format!("{host}/v1/bookings").parse()?,
+        })
+    }
 }
 
 /// The one field the booking load reads from an answer: the new hold's or booking's
@@ -119,7 +135,7 @@ struct Answer {
 
 async fn post(
     client: &reqwest::Client,
-    url: String,
+    url: reqwest::Url,
     token: &str,
     body: Value,
 ) -> (Outcome, Option<Answer>) {
@@ -151,14 +167,10 @@ impl Operation for Book {
         let slot = *self.slots.choose(&mut rand::thread_rng())?;
         let client = self.clients.pick();
         // A stateless service: the confirm may reach another instance than the hold.
-        let host = || {
-            self.hosts
-                .choose(&mut rand::thread_rng())
-                .map(String::as_str)
-        };
+        let host = || self.hosts.choose(&mut rand::thread_rng());
         let (held, body) = post(
             client,
-            format!("{}/v1/holds", host()?),
+            host()?.holds.clone(),
             token,
             json!({"slot_id": slot}),
         )
@@ -181,7 +193,7 @@ impl Operation for Book {
         let started = Instant::now();
         let (confirmed, body) = post(
             client,
-            format!("{}/v1/bookings", host()?),
+            host()?.bookings.clone(),
             token,
             json!({"hold_id": hold_id}),
         )
@@ -495,10 +507,16 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
         cfg.citizens
     );
     let tokens = mint_tokens(cfg, &clients, cfg.citizens).await?;
+    let hosts = Arc::new(
+        cfg.hosts
+            .iter()
+            .map(|h| Endpoints::of(h))
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    );
     let book = |tokens: Vec<String>| {
         Arc::new(Book {
             clients: clients.clone(),
-            hosts: Arc::new(cfg.hosts.clone()),
+            hosts: hosts.clone(),
             slots: slots.clone(),
             tokens,
             next: AtomicUsize::new(0),
