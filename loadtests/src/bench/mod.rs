@@ -379,6 +379,8 @@ pub struct Results {
     pub peak_errors: u64,
     pub at80_rate: f64,
     pub at80_bookings_per_s: f64,
+    /// The holds at 80% of the peak inside the service, admission to answer.
+    pub at80_inside_hold_ms: Inside,
     pub hold_ms: [Option<f64>; 3],
     pub confirm_ms: [Option<f64>; 3],
     pub overload: Option<Overload>,
@@ -399,7 +401,7 @@ pub struct Overload {
     pub admitted_hold_ms: [Option<f64>; 3],
     /// The same holds as the service timed them, admission to answer (bucket bounds),
     /// and its histogram's last finite bound; `None` if `/metrics` could not be read.
-    pub inside_hold_ms: Option<([Option<f64>; 3], f64)>,
+    pub inside_hold_ms: Inside,
 }
 
 fn quantiles(stats: &mut Stats, name: &'static str) -> [Option<f64>; 3] {
@@ -442,6 +444,39 @@ fn read_every_host(cfg: &BenchConfig, paths: &[String]) -> anyhow::Result<wrk::W
             .collect::<anyhow::Result<Vec<_>>>()
     })?;
     Ok(wrk::WrkRun::combine(&runs))
+}
+
+/// The holds' p50/p95/p99 bounds (and the last finite bucket) inside the service
+/// between two scrapes of its `booking_admitted_seconds`; `None` (said on stderr) when
+/// either scrape failed.
+type Inside = Option<([Option<f64>; 3], f64)>;
+
+fn inside_between(
+    before: anyhow::Result<admitted::Buckets>,
+    after: anyhow::Result<admitted::Buckets>,
+) -> Inside {
+    match (before, after) {
+        (Ok(b), Ok(a)) => {
+            let phase = a.since(&b);
+            Some((
+                [0.5, 0.95, 0.99].map(|q| phase.quantile_bound_ms(q)),
+                phase.last_finite_ms(),
+            ))
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("  the service's /metrics not read: {e:#}");
+            None
+        }
+    }
+}
+
+fn inside_text(q: &[Option<f64>; 3], last: f64) -> String {
+    format!(
+        "{} / {} / {}",
+        admitted::bound_text(q[0], last),
+        admitted::bound_text(q[1], last),
+        admitted::bound_text(q[2], last)
+    )
 }
 
 /// Runs every phase and returns the figures (print them with [`table`]).
@@ -543,10 +578,13 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
     );
     let need = (r.at80_rate * secs.as_secs_f64()).ceil() as usize + 16;
     let tokens = mint_tokens(cfg, &clients, need).await?;
+    let inside_before = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
     let before = cpu::sample();
     let mut s = open_loop(book(tokens), r.at80_rate, secs, 20_000).await;
     r.cpu
         .push(("80% of the peak", cpu::sample().since(&before)));
+    let inside_after = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
+    r.at80_inside_hold_ms = inside_between(inside_before, inside_after);
     r.at80_bookings_per_s = s.rate("confirm", Outcome::Ok);
     r.hold_ms = quantiles(&mut s, "hold");
     r.confirm_ms = quantiles(&mut s, "confirm");
@@ -568,19 +606,7 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
         let mut s = open_loop(book(tokens), offered, secs, 50_000).await;
         r.cpu.push(("twice the peak", cpu::sample().since(&before)));
         let inside_after = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
-        let inside = match (inside_before, inside_after) {
-            (Ok(b), Ok(a)) => {
-                let phase = a.since(&b);
-                Some((
-                    [0.5, 0.95, 0.99].map(|q| phase.quantile_bound_ms(q)),
-                    phase.last_finite_ms(),
-                ))
-            }
-            (Err(e), _) | (_, Err(e)) => {
-                eprintln!("  the service's /metrics not read: {e:#}");
-                None
-            }
-        };
+        let inside = inside_between(inside_before, inside_after);
         r.overload = Some(Overload {
             offered_per_s: offered,
             bookings_per_s: s.rate("confirm", Outcome::Ok),
@@ -684,6 +710,13 @@ pub fn table(r: &Results, cfg: &BenchConfig) -> String {
         "\nAt 80% of the peak ({:.0} bookings/s offered on a schedule) the service confirmed {:.0}/s. Errors at the peak: {}.",
         r.at80_rate, r.at80_bookings_per_s, r.peak_errors
     );
+    if let Some((q, last)) = &r.at80_inside_hold_ms {
+        let _ = writeln!(
+            t,
+            "The holds at 80% of the peak inside the service, admission to answer (its `booking_admitted_seconds` buckets): p50/p95/p99 {} ms.",
+            inside_text(q, *last)
+        );
+    }
     if cfg.hosts.len() > 1 {
         let _ = writeln!(
             t,
@@ -707,10 +740,8 @@ pub fn table(r: &Results, cfg: &BenchConfig) -> String {
         if let Some((q, last)) = &o.inside_hold_ms {
             let _ = writeln!(
                 t,
-                "The same holds inside the service, admission to answer (its `booking_admitted_seconds` buckets): p50/p95/p99 {} / {} / {} ms.",
-                admitted::bound_text(q[0], *last),
-                admitted::bound_text(q[1], *last),
-                admitted::bound_text(q[2], *last)
+                "The same holds inside the service, admission to answer (its `booking_admitted_seconds` buckets): p50/p95/p99 {} ms.",
+                inside_text(q, *last)
             );
         }
     }
