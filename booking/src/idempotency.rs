@@ -12,7 +12,8 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
 
 use crate::domain::IdempotencyKey;
 use crate::error::BookingError;
@@ -55,6 +56,15 @@ enum Record {
 /// How long a claimed key blocks retries while its first request runs.
 const PENDING_MS: u64 = 30_000;
 
+/// What an operation answers, and the rest of its work that must be done before the
+/// answer goes out but need not come before the answer is stored: the two then share
+/// one Redis round trip.
+pub struct Answer<'a> {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+    pub finish: Option<Pin<Box<dyn Future<Output = ()> + 'a>>>,
+}
+
 /// Runs `op` at most once per (scope, key). `scope` names the caller (a pseudonym or an
 /// authority id), `request` is what the caller asked (method, path, body) so a key reused
 /// for something else is caught.
@@ -68,10 +78,48 @@ pub async fn once<F, Fut>(
 ) -> Result<HttpResponse, BookingError>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<(StatusCode, serde_json::Value), BookingError>>,
+    Fut: Future<Output = Result<(StatusCode, serde_json::Value), BookingError>>,
+{
+    once_finishing(hot, ttl_seconds, key, scope, request, || async {
+        op().await.map(|(status, body)| Answer {
+            status,
+            body,
+            finish: None,
+        })
+    })
+    .await
+}
+
+/// [`once`] for an operation whose [`Answer`] carries work to finish alongside
+/// storing it.
+pub async fn once_finishing<'a, F, Fut>(
+    hot: &HotStore,
+    ttl_seconds: u32,
+    key: Option<&IdempotencyKey>,
+    scope: &str,
+    request: &[u8],
+    op: F,
+) -> Result<HttpResponse, BookingError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Answer<'a>, BookingError>>,
 {
     let Some(key) = key else {
-        return respond(op().await);
+        let outcome = op().await;
+        let outcome = match outcome {
+            Ok(Answer {
+                status,
+                body,
+                finish,
+            }) => {
+                if let Some(finish) = finish {
+                    finish.await;
+                }
+                Ok((status, body))
+            }
+            Err(e) => Err(e),
+        };
+        return respond(outcome);
     };
     let fp = hex::encode(Sha256::digest(request));
     let redis_key = hot.keys().idempotency(
@@ -109,7 +157,19 @@ where
             None => Err(BookingError::RequestInProgress),
         };
     }
-    let outcome = op().await;
+    let (outcome, finish) = match op().await {
+        Ok(Answer {
+            status,
+            body,
+            finish,
+        }) => (Ok((status, body)), finish),
+        Err(e) => (Err(e), None),
+    };
+    let finish = async move {
+        if let Some(finish) = finish {
+            finish.await;
+        }
+    };
     let stored = match &outcome {
         Ok((status, body)) => Some((*status, body.clone())),
         // A refusal is an answer too; a 5xx is not, and may be retried.
@@ -130,15 +190,17 @@ where
                 body,
             })
             .map_err(|e| BookingError::Internal(e.into()))?;
-            let _: () = redis::cmd("SET")
-                .arg(&redis_key)
+            let mut set = redis::cmd("SET");
+            set.arg(&redis_key)
                 .arg(done)
                 .arg("EX")
-                .arg(ttl_seconds.max(1))
-                .query_async(&mut conn)
-                .await?;
+                .arg(ttl_seconds.max(1));
+            let record = set.query_async::<()>(&mut conn);
+            let (recorded, ()) = futures::join!(record, finish);
+            recorded?;
         }
         None => {
+            finish.await;
             let _: () = redis::cmd("DEL")
                 .arg(&redis_key)
                 .query_async(&mut conn)

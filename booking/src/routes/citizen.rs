@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::fingerprint;
 use crate::domain::{BookingId, HoldId, SiteId, SlotId};
 use crate::error::BookingError;
-use crate::idempotency::{once, IdempotencyHeader};
+use crate::idempotency::{once, once_finishing, Answer, IdempotencyHeader};
 use crate::service::catalog::{SiteDay, SitePage, SiteQuery};
 use crate::service::citizen::HoldReceipt;
 use crate::service::{Acting, Service};
@@ -90,15 +90,19 @@ pub async fn create_hold(
 ) -> Reply {
     let who = Acting::from(who);
     let fp = fingerprint(&req, &*body)?;
-    once(
+    once_finishing(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
         &scope(&svc, &who),
         &fp,
         || async {
-            let receipt = svc.hold(&who, body.slot_id).await?;
-            Ok((StatusCode::CREATED, to_json(&receipt)?))
+            let held = svc.hold(&who, body.slot_id).await?;
+            Ok(Answer {
+                status: StatusCode::CREATED,
+                body: to_json(&held.receipt)?,
+                finish: Some(held.settle),
+            })
         },
     )
     .await

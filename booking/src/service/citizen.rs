@@ -1,12 +1,15 @@
 //! What a citizen (or a helper on their behalf) does: hold, confirm, cancel, move, list.
 
 use chrono::{DateTime, Utc};
+use identity::Pseudonym;
 use serde::Serialize;
 use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
 use utoipa::ToSchema;
 
 use super::{booking_letter, record_helper, Acting, Service};
-use crate::domain::{BookingId, HoldId, SlotId};
+use crate::domain::{BookingId, CampaignId, HoldId, SlotId};
 use crate::error::{BookingError, Result};
 use crate::hot::{HoldOutcome, HoldRecord};
 use crate::store::bookings::{self, BookingView, InsertConflict, NewBooking};
@@ -23,10 +26,18 @@ pub struct HoldReceipt {
     pub remaining: i64,
 }
 
+/// A hold just taken, and the step that makes it the citizen's one hold in its campaign
+/// (giving the previous one back). Await `settle` before answering; it may run alongside
+/// other writes, such as storing the answer for an `Idempotency-Key`.
+pub struct NewHold<'a> {
+    pub receipt: HoldReceipt,
+    pub settle: Pin<Box<dyn Future<Output = ()> + 'a>>,
+}
+
 impl Service {
     /// Holds one place in a slot for the hold lifetime. A citizen has at most one live
-    /// hold per campaign: a new hold gives the previous one back.
-    pub async fn hold(&self, who: &Acting, slot: SlotId) -> Result<HoldReceipt> {
+    /// hold per campaign: a new hold gives the previous one back (`settle`).
+    pub async fn hold(&self, who: &Acting, slot: SlotId) -> Result<NewHold<'_>> {
         let owner = self.pseudonym(&who.cpr);
         let hold = HoldId::generate(slot);
         let now = self.clock.now_ms();
@@ -53,19 +64,15 @@ impl Service {
         let result = match outcome {
             HoldOutcome::Held { left, campaign } => {
                 self.slot_campaigns.learn(slot, campaign);
-                let previous = self
-                    .hot
-                    .replace_citizen_hold(owner.as_str(), campaign, &hold, self.hold_ms())
-                    .await?;
-                if let Some(previous) = previous {
-                    self.hot.release(&previous, owner.as_str()).await?;
-                    self.days.forget_slot(previous.slot());
-                }
-                Ok(HoldReceipt {
-                    hold_id: hold,
+                let receipt = HoldReceipt {
+                    hold_id: hold.clone(),
                     slot_id: slot,
                     expires_at: DateTime::from_timestamp_millis(expires).unwrap_or_default(),
                     remaining: left,
+                };
+                Ok(NewHold {
+                    receipt,
+                    settle: Box::pin(self.keep_one_hold(owner, campaign, hold)),
                 })
             }
             HoldOutcome::Full => Err(BookingError::SlotFull),
@@ -76,6 +83,28 @@ impl Service {
         };
         metrics::counter!("booking_holds_total", "result" => outcome_label(&result)).increment(1);
         result
+    }
+
+    /// Makes `hold` the citizen's one hold in `campaign` and gives the one it replaces
+    /// back. When Redis fails here the new hold stands and the old one, if any, runs out
+    /// by itself within a hold's lifetime.
+    async fn keep_one_hold(&self, owner: Pseudonym, campaign: CampaignId, hold: HoldId) {
+        let replaced = self
+            .hot
+            .replace_citizen_hold(owner.as_str(), campaign, &hold, self.hold_ms())
+            .await;
+        let given_back = match replaced {
+            Ok(Some(previous)) => self
+                .hot
+                .release(&previous, owner.as_str())
+                .await
+                .map(|_| self.days.forget_slot(previous.slot())),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = given_back {
+            tracing::warn!(error = %e, "the citizen's previous hold was not given back; it runs out by itself");
+        }
     }
 
     /// Gives a live hold back before it expires.

@@ -180,6 +180,30 @@ async fn second_hold_in_campaign_replaces_the_first() {
         "the first hold was given back"
     );
     assert_eq!(app.slot(slots[1]).await["held"], 1);
+
+    // The same with an Idempotency-Key, where the previous hold is given back alongside
+    // storing the answer: given back before the answer, and a retry changes nothing.
+    let held = |key: &'static str| {
+        app.request(
+            Method::POST,
+            "/v1/holds",
+            Some(&a),
+            Some(json!({"slot_id": slots[0]})),
+            Some(key),
+        )
+    };
+    let first = held("again-slot-0").await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(app.slot(slots[1]).await["held"], 0, "given back at once");
+    assert_eq!(app.slot(slots[0]).await["held"], 1);
+    let retry = held("again-slot-0").await;
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["Idempotent-Replayed"], "true");
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["hold_id"], first["hold_id"]);
+    assert_eq!(app.slot(slots[0]).await["held"], 1, "no second hold");
+    assert_eq!(app.slot(slots[1]).await["held"], 0);
 }
 
 #[tokio::test]
