@@ -105,20 +105,8 @@ where
     Fut: Future<Output = Result<Answer<'a>, BookingError>>,
 {
     let Some(key) = key else {
-        let outcome = op().await;
-        let outcome = match outcome {
-            Ok(Answer {
-                status,
-                body,
-                finish,
-            }) => {
-                if let Some(finish) = finish {
-                    finish.await;
-                }
-                Ok((status, body))
-            }
-            Err(e) => Err(e),
-        };
+        let (outcome, finish) = split(op().await);
+        finish.await;
         return respond(outcome);
     };
     let fp = hex::encode(Sha256::digest(request));
@@ -157,19 +145,7 @@ where
             None => Err(BookingError::RequestInProgress),
         };
     }
-    let (outcome, finish) = match op().await {
-        Ok(Answer {
-            status,
-            body,
-            finish,
-        }) => (Ok((status, body)), finish),
-        Err(e) => (Err(e), None),
-    };
-    let finish = async move {
-        if let Some(finish) = finish {
-            finish.await;
-        }
-    };
+    let (outcome, finish) = split(op().await);
     let stored = match &outcome {
         Ok((status, body)) => Some((*status, body.clone())),
         // A refusal is an answer too; a 5xx is not, and may be retried.
@@ -208,6 +184,28 @@ where
         }
     }
     respond(outcome)
+}
+
+/// The answer, and the work left to finish as one future (done at once if none).
+fn split<'a>(
+    answered: Result<Answer<'a>, BookingError>,
+) -> (
+    Result<(StatusCode, serde_json::Value), BookingError>,
+    impl Future<Output = ()> + 'a,
+) {
+    let (outcome, finish) = match answered {
+        Ok(Answer {
+            status,
+            body,
+            finish,
+        }) => (Ok((status, body)), finish),
+        Err(e) => (Err(e), None),
+    };
+    (outcome, async move {
+        if let Some(finish) = finish {
+            finish.await;
+        }
+    })
 }
 
 fn respond(
