@@ -202,22 +202,58 @@ impl RedisConn {
         }
     }
 
-    /// One hash tag per master: a key with each tag (`...{tag}`) puts one key on every
-    /// master of a cluster; a single server has one tag. For markers that must notice
-    /// when any one master lost its data (a master and its replica gone together): a
-    /// marker per master, checked together. Worked out from the current slot map, so
-    /// after a resharding a tag may move to a master that lacks its marker yet; that
-    /// reads as lost, which for a marker errs on the safe side.
-    pub async fn node_tags(&self) -> RedisResult<Vec<String>> {
+    /// Hash tags for markers that must notice when part of the data is gone (a master
+    /// lost together with its replica): a key with each tag (`...{tag}`), checked
+    /// together. A single server has one tag. On a cluster: a fixed set of
+    /// [`FIXED_MARKERS`] tags spread over the hash slots, so that slots which lost their
+    /// keys and were handed to another master still miss their markers, and for each
+    /// master that owns none of those, one it owns. Empty slot map: an error, not an
+    /// empty set (which would read as "nothing lost").
+    pub async fn marker_tags(&self) -> RedisResult<Vec<String>> {
         match self {
             Self::Single(_) => Ok(vec![node_tag(0)]),
-            Self::Cluster(c) => Ok(tags_per_node(&c.owners().await?)),
+            Self::Cluster(c) => {
+                let tags = marker_tags(&c.owners().await?);
+                if tags.is_empty() {
+                    return Err((
+                        redis::ErrorKind::ClusterConnectionNotFound,
+                        "no master owns any slot",
+                    )
+                        .into());
+                }
+                Ok(tags)
+            }
         }
     }
 }
 
 fn node_tag(n: usize) -> String {
     format!("node-{n}")
+}
+
+/// How many fixed marker tags a cluster gets: their slots leave no gap wider than a few
+/// per cent of the 16,384.
+pub const FIXED_MARKERS: usize = 128;
+
+/// `node-0` .. `node-127`, plus for each master of the slot map that owns none of their
+/// slots the first `node-N` tag it does own; none when no master owns a slot.
+fn marker_tags(node_of: &[u16]) -> Vec<String> {
+    let extra = tags_per_node(node_of);
+    if extra.is_empty() {
+        return extra;
+    }
+    let mut tags: Vec<String> = (0..FIXED_MARKERS).map(node_tag).collect();
+    let covered: std::collections::BTreeSet<u16> = tags
+        .iter()
+        .filter_map(|t| node_of.get(usize::from(key_slot(t.as_bytes()))).copied())
+        .collect();
+    for tag in extra {
+        let owner = node_of[usize::from(key_slot(tag.as_bytes()))];
+        if !covered.contains(&owner) {
+            tags.push(tag);
+        }
+    }
+    tags
 }
 
 /// For each master in the slot map, the first `node-N` tag whose slot it owns.
@@ -497,6 +533,32 @@ mod tests {
         node_of[16383] = u16::MAX;
         assert_eq!(tags_per_node(&node_of).len(), 2);
         assert_eq!(tags_per_node(&vec![u16::MAX; SLOTS]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn markers_cover_every_master_and_leave_no_wide_gap_in_the_slots() {
+        let mut node_of = vec![0u16; SLOTS];
+        node_of[8001..16383].fill(1);
+        node_of[16383] = 2;
+        let tags = marker_tags(&node_of);
+        let mut slots: Vec<usize> = tags
+            .iter()
+            .map(|t| usize::from(key_slot(t.as_bytes())))
+            .collect();
+        let owners: std::collections::BTreeSet<u16> = slots.iter().map(|s| node_of[*s]).collect();
+        assert_eq!(owners.len(), 3, "the one-slot master has a marker too");
+        assert_eq!(tags.len(), FIXED_MARKERS + 1);
+        // A master's share lost and handed to another keeps most of its markers' slots
+        // among the lost: no run of slots without a marker is longer than 1/20 of them.
+        slots.sort_unstable();
+        let widest = slots
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .chain([slots[0] + SLOTS - slots[slots.len() - 1]])
+            .max()
+            .unwrap();
+        assert!(widest < SLOTS / 20, "widest gap {widest}");
+        assert!(marker_tags(&vec![u16::MAX; SLOTS]).is_empty());
     }
 
     #[test]

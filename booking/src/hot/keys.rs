@@ -66,10 +66,10 @@ impl Keys {
         format!("{}{{idem:{}}}:{}", self.prefix, scope, key_hash)
     }
 
-    /// "The mirror was built since this Redis lost its data": one per master, on the
-    /// master that `node_tag` names (`RedisConn::node_tags`).
-    pub fn epoch(&self, node_tag: &str) -> String {
-        format!("{}mirror-epoch:{{{}}}", self.prefix, node_tag)
+    /// "The mirror was built since this Redis lost its data": one per marker tag
+    /// (`RedisConn::marker_tags`), spread over the cluster's hash slots.
+    pub fn epoch(&self, tag: &str) -> String {
+        format!("{}mirror-epoch:{{{}}}", self.prefix, tag)
     }
 }
 

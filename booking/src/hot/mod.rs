@@ -492,13 +492,14 @@ impl HotStore {
         Ok(())
     }
 
-    /// Whether the mirror was built since Redis last lost its data, on every master: a
-    /// cluster that lost one master together with its replica lost that master's share
-    /// of the slots, site-day indexes and invitations, while the others kept theirs.
+    /// Whether the mirror was built since Redis last lost its data, anywhere: a cluster
+    /// that lost one master together with its replica lost that master's share of the
+    /// slots, site-day indexes and invitations, while the others kept theirs; markers
+    /// spread over the hash slots (`RedisConn::marker_tags`) notice it.
     pub async fn mirror_present(&self) -> HotResult<bool> {
         let conn = self.conn();
         let mut pipe = SplitPipeline::new();
-        for tag in conn.node_tags().await? {
+        for tag in conn.marker_tags().await? {
             pipe.cmd("EXISTS").arg(self.keys.epoch(&tag));
         }
         let found = pipe.query(&conn).await?;
@@ -509,7 +510,7 @@ impl HotStore {
         let conn = self.conn();
         let now = chrono::Utc::now().timestamp_millis();
         let mut pipe = SplitPipeline::new();
-        for tag in conn.node_tags().await? {
+        for tag in conn.marker_tags().await? {
             pipe.cmd("SET").arg(self.keys.epoch(&tag)).arg(now).ignore();
         }
         pipe.exec(&conn).await
