@@ -43,12 +43,15 @@ impl Entitlements {
                 // The helper's id and the reason; never the citizen's CPR.
                 tracing::info!(helper = %helper, reason = refusal.code(), "helper refused");
                 metrics::counter!("helper_refusals_total").increment(1);
-                // The citizen sees who tried. Not being able to say so does not turn
-                // the refusal into an error.
-                if let Err(e) =
-                    audit_refusal(&**client, who.cpr.as_str(), helper, refusal.code()).await
-                {
-                    tracing::warn!(error = %e, helper = %helper, "a helper's refusal was not recorded");
+                // The citizen sees who tried: a citizen of the population register, so
+                // a token naming made-up CPR numbers writes nothing. Not being able to
+                // say so does not turn the refusal into an error.
+                if facts.citizen_municipality.is_some() {
+                    if let Err(e) =
+                        audit_refusal(&**client, who.cpr.as_str(), helper, refusal.code()).await
+                    {
+                        tracing::warn!(error = %e, helper = %helper, "a helper's refusal was not recorded");
+                    }
                 }
                 Err(BookingError::NotEntitled(refusal))
             }

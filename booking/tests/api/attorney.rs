@@ -118,6 +118,18 @@ async fn a_municipal_worker_acts_for_citizens_of_their_own_municipality_only() {
     // Nor for someone not in the population register.
     let unknown = helper(&app, &cpr(13), "kommune-751-worker-3", Some(751)).await;
     refused(app.hold(&unknown, slots[1]).await, "outside_municipality").await;
+    // A CPR number nobody is registered with gets no audit lines (a token can name any).
+    let lines: i64 = app
+        .pg()
+        .await
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE subject_cpr = $1",
+            &[&cpr(13)],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(lines, 0);
 }
 
 #[tokio::test]
@@ -231,6 +243,7 @@ async fn an_authority_records_a_paper_power_of_attorney_and_the_citizen_sees_it(
     let app = spawn_app().await;
     let slots = app.setup_slots(1, 5).await;
     let father = cpr(31);
+    add_citizen(&app, &father, 751).await;
     let daughter = helper(&app, &father, "datter-anna", None).await;
     refused(app.hold(&daughter, slots[0]).await, "no_power_of_attorney").await;
 

@@ -726,7 +726,9 @@ async fn the_sign_in_warns_before_it_ends_and_can_be_extended() {
 async fn a_citizen_grants_and_revokes_a_power_of_attorney_and_helpers_are_held_to_it() {
     let stack = Stack::start().await;
     let web = &stack.web;
-    let mother = cpr(71);
+    // A citizen of the population register: refusals of helpers acting for her are
+    // recorded in her audit log.
+    let mother = cpr(crate::helpers::VACCINATED[1]);
 
     // A relative without a power of attorney is turned away at sign-in, with the reason.
     let h = browser();
@@ -1035,6 +1037,11 @@ async fn the_authority_records_a_paper_power_of_attorney_and_its_end() {
         page.contains("aria-describedby=\"paper-helper-hint form-error\" aria-invalid=\"true\""),
         "{page}"
     );
+    let page = send(&father, "datter-anna", "").await;
+    assert!(
+        page.contains("Vælg at registrere eller at afslutte"),
+        "{page}"
+    );
     let page = send(&father, "datter-anna", "end").await;
     assert!(page.contains("Der var ingen gældende fuldmagt"), "{page}");
 
@@ -1073,6 +1080,7 @@ async fn the_authority_records_a_paper_power_of_attorney_and_its_end() {
     );
 
     // Only the authority has the page.
-    let (_, page) = get(&c, format!("{web}/console/attorney")).await;
+    let (status, page) = get(&c, format!("{web}/console/attorney")).await;
+    assert_eq!(status, 403, "{page}");
     assert!(!page.contains("name=\"helper\""), "{page}");
 }
