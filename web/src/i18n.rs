@@ -356,6 +356,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("paper_attorney_stood", "Fuldmagten var allerede registreret.", "The power of attorney was recorded already."),
     ("paper_attorney_ended", "Fuldmagten er afsluttet.", "The power of attorney has ended."),
     ("paper_attorney_none", "Der var ingen gældende fuldmagt til den hjælper.", "There was no power of attorney in force for that helper."),
+    ("err_paper_attorney_action", "Vælg at registrere eller at afslutte fuldmagten.", "Choose to record or to end the power of attorney."),
     ("paper_attorney_link_intro", "Fuldmagter givet på papirblanket registreres og afsluttes på en side for sig.", "Powers of attorney given on a paper form are recorded and ended on a page of their own."),
     ("paper_attorney_link", "Fuldmagter på papir", "Powers of attorney on paper"),
     ("fig_invited", "Inviteret", "Invited"),

@@ -60,6 +60,17 @@ pub(crate) fn helper_field(raw: &str) -> Result<String, PageError> {
     Ok(helper.to_owned())
 }
 
+/// The booking service's own check of a helper id failed (400): shown at the field.
+pub(crate) fn at_helper_field(e: crate::api::ApiError) -> PageError {
+    match e {
+        crate::api::ApiError::Problem { status: 400, .. } => PageError::Field {
+            key: "err_attorney_helper",
+            field: "helper",
+        },
+        other => PageError::Api(other),
+    }
+}
+
 /// `POST /attorney`: grant a power of attorney.
 pub async fn grant(ctx: Ctx, form: web::Form<GrantForm>) -> HttpResponse {
     let result: PageResult = async {
@@ -69,13 +80,7 @@ pub async fn grant(ctx: Ctx, form: web::Form<GrantForm>) -> HttpResponse {
         ctx.api()
             .grant_power_of_attorney(&user.token, &helper)
             .await
-            .map_err(|e| match e {
-                crate::api::ApiError::Problem { status: 400, .. } => PageError::Field {
-                    key: "err_attorney_helper",
-                    field: "helper",
-                },
-                other => PageError::Api(other),
-            })?;
+            .map_err(at_helper_field)?;
         ctx.session.flash("ok", "attorney_granted");
         Ok(redirect("/attorney"))
     }

@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::attorney::helper_field;
+use super::attorney::{at_helper_field, helper_field};
 use super::console::authority;
 use super::{redirect, Ctx, PageResult};
 use crate::api::PaperChange;
@@ -54,13 +54,16 @@ pub async fn change(ctx: Ctx, form: web::Form<PaperForm>) -> HttpResponse {
         let cpr = cpr_field(&form.cpr)?;
         let helper = helper_field(&form.helper)?;
         let change = match form.action.as_str() {
+            "record" => PaperChange::Record,
             "end" => PaperChange::End,
-            _ => PaperChange::Record,
+            _ => return Err(PageError::Input("err_paper_attorney_action")),
         };
         let changed = ctx
             .api()
             .record_paper_power_of_attorney(&user.token, cpr.as_str(), &helper, change)
-            .await?;
+            .await
+            // The CPR number was checked here with the booking service's own type.
+            .map_err(at_helper_field)?;
         let message = match (change, changed) {
             (PaperChange::Record, true) => "paper_attorney_recorded",
             (PaperChange::Record, false) => "paper_attorney_stood",
