@@ -56,9 +56,10 @@ enum Record {
 /// How long a claimed key blocks retries while its first request runs.
 const PENDING_MS: u64 = 30_000;
 
-/// What an operation answers, and the rest of its work that must be done before the
-/// answer goes out but need not come before the answer is stored: the two then share
-/// one Redis round trip.
+/// What an operation answers, and the rest of its work: done before this request's
+/// answer goes out, but not before the answer is stored, so the first Redis command of
+/// each shares a round trip. A retry with the same key may be answered from the stored
+/// answer while that work is still under way.
 pub struct Answer<'a> {
     pub status: StatusCode,
     pub body: serde_json::Value,

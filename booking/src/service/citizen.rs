@@ -29,6 +29,7 @@ pub struct HoldReceipt {
 /// A hold just taken, and the step that makes it the citizen's one hold in its campaign
 /// (giving the previous one back). Await `settle` before answering; it may run alongside
 /// other writes, such as storing the answer for an `Idempotency-Key`.
+#[must_use = "the hold is not the citizen's one hold in the campaign until `settle` ran"]
 pub struct NewHold<'a> {
     pub receipt: HoldReceipt,
     pub settle: Pin<Box<dyn Future<Output = ()> + 'a>>,
@@ -72,7 +73,7 @@ impl Service {
                 };
                 Ok(NewHold {
                     receipt,
-                    settle: Box::pin(self.keep_one_hold(owner, campaign, hold)),
+                    settle: Box::pin(self.keep_one_hold(owner, campaign, hold, self.hold_ms())),
                 })
             }
             HoldOutcome::Full => Err(BookingError::SlotFull),
@@ -85,13 +86,19 @@ impl Service {
         result
     }
 
-    /// Makes `hold` the citizen's one hold in `campaign` and gives the one it replaces
-    /// back. When Redis fails here the new hold stands and the old one, if any, runs out
-    /// by itself within a hold's lifetime.
-    async fn keep_one_hold(&self, owner: Pseudonym, campaign: CampaignId, hold: HoldId) {
+    /// Makes `hold` the citizen's one hold in `campaign` for `ttl_ms` (the hold's own
+    /// time left) and gives the one it replaces back. When Redis fails here the hold
+    /// stands and the old one, if any, runs out by itself within a hold's lifetime.
+    pub(super) async fn keep_one_hold(
+        &self,
+        owner: Pseudonym,
+        campaign: CampaignId,
+        hold: HoldId,
+        ttl_ms: i64,
+    ) {
         let replaced = self
             .hot
-            .replace_citizen_hold(owner.as_str(), campaign, &hold, self.hold_ms())
+            .replace_citizen_hold(owner.as_str(), campaign, &hold, ttl_ms)
             .await;
         let given_back = match replaced {
             Ok(Some(previous)) => self

@@ -56,15 +56,8 @@ impl Service {
             } => {
                 // The citizen's one-hold-per-campaign pointer must live as long as the
                 // hold, or a later hold elsewhere would not give this one back.
-                let ttl = (expires_ms - now).max(1);
-                let previous = self
-                    .hot
-                    .replace_citizen_hold(owner.as_str(), campaign, hold, ttl)
-                    .await?;
-                if let Some(previous) = previous {
-                    self.hot.release(&previous, owner.as_str()).await?;
-                    self.days.forget_slot(previous.slot());
-                }
+                self.keep_one_hold(owner, campaign, hold.clone(), (expires_ms - now).max(1))
+                    .await;
                 Ok(HoldExtension {
                     hold_id: hold.clone(),
                     slot_id: hold.slot(),
