@@ -30,7 +30,9 @@ pub struct BookingSettings {
     pub reconcile_sweep_runs: u32,
     /// How often the mirror is checked for loss (a Redis restart or flush).
     pub mirror_check_seconds: u32,
-    /// How often the site list with availability is refreshed from PostgreSQL.
+    /// How often the site list with availability is refreshed from PostgreSQL: at least
+    /// this long apart, and twenty times as long as the last refresh took if that is
+    /// longer (the refresh sums over every slot ahead).
     pub catalog_refresh_seconds: u32,
     /// Secret for the pseudonyms that stand in for CPR numbers in Redis, logs and metrics.
     pub pseudonym_secret: String,

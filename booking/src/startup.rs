@@ -255,12 +255,14 @@ fn spawn_background(
     let svc = service.clone();
     let period = every(b.catalog_refresh_seconds);
     tasks.push(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(period);
+        let mut pause = period;
         loop {
-            tick.tick().await;
+            tokio::time::sleep(pause).await;
+            let started = std::time::Instant::now();
             if let Err(e) = svc.catalog.refresh().await {
                 tracing::warn!(error = %crate::error::error_chain(&e), "catalog refresh failed");
             }
+            pause = crate::service::catalog::refresh_pause(period, started.elapsed());
         }
     }));
     tasks

@@ -9,6 +9,7 @@ use deadpool_postgres::Pool;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Service;
@@ -61,6 +62,14 @@ impl Snapshot {
     }
 }
 
+/// The pause before the next timed refresh: the setting's period, or twenty times what
+/// the last refresh took if that is longer. The refresh sums free places over every slot
+/// ahead (millions at national scale, on every instance), so it never takes more than a
+/// twentieth of a PostgreSQL connection's time, however many slots there are.
+pub fn refresh_pause(period: Duration, took: Duration) -> Duration {
+    period.max(took.saturating_mul(20))
+}
+
 #[derive(Clone)]
 pub struct Catalog {
     pg: Pool,
@@ -90,7 +99,7 @@ impl Catalog {
     /// so a flood of unknown ids cannot turn into a flood of database queries.
     pub async fn refresh_if_stale(&self) -> Result<()> {
         let recent = match self.refreshed.lock() {
-            Ok(g) => g.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)),
+            Ok(g) => g.is_some_and(|t| t.elapsed() < Duration::from_secs(1)),
             Err(_) => false,
         };
         if recent {
@@ -351,5 +360,23 @@ impl Service {
             date,
             slots,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refresh_pause;
+    use std::time::Duration;
+
+    #[test]
+    fn a_slow_refresh_waits_twenty_times_as_long() {
+        let period = Duration::from_secs(5);
+        assert_eq!(refresh_pause(period, Duration::from_millis(30)), period);
+        assert_eq!(refresh_pause(period, Duration::from_millis(250)), period);
+        assert_eq!(
+            refresh_pause(period, Duration::from_millis(1500)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(refresh_pause(period, Duration::MAX), Duration::MAX);
     }
 }
