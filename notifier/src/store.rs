@@ -243,6 +243,32 @@ enum WaveWalk {
     Reminders,
 }
 
+/// The letters batch of [`WaveWalk::batch`], with `$skip` (more conditions on the
+/// scanned invitation `s`) in its WHERE clause; written out at compile time.
+macro_rules! letters_batch {
+    ($skip:literal) => {
+        concat!(
+            "WITH scanned AS (
+                SELECT cpr, wave_id FROM invitations
+                 WHERE campaign_id = $2 AND cpr > $4
+                 ORDER BY cpr LIMIT $5
+             ), letters AS (
+                INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
+                SELECT uuid_v7($1), 'invitation', s.cpr,
+                       jsonb_build_object('wave_id', $3::bigint, 'campaign_id', $2::bigint),
+                       $3, $1, $1
+                  FROM scanned s
+                 WHERE s.wave_id = $3 ",
+            $skip,
+            "
+                RETURNING 1
+             )
+             SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),
+                    (SELECT count(*) FROM letters)"
+        )
+    };
+}
+
 impl WaveWalk {
     /// The due wave (`$1`: the cutoff, for reminders), locked: its id, campaign, cursor
     /// and whether an old version's opening wrote letters for it.
@@ -265,25 +291,19 @@ impl WaveWalk {
 
     /// One batch: `$1` now, `$2` campaign, `$3` wave, `$4` cursor, `$5` limit. Returns
     /// the rows scanned, the last CPR number scanned and the outbox rows written.
-    fn batch(self) -> &'static str {
+    /// `skip_lettered`: the wave's pick said an old opening wrote letters for it (never
+    /// for reminders).
+    fn batch(self, skip_lettered: bool) -> &'static str {
         match self {
-            Self::Letters => {
-                "WITH scanned AS (
-                    SELECT cpr, wave_id FROM invitations
-                     WHERE campaign_id = $2 AND cpr > $4
-                     ORDER BY cpr LIMIT $5
-                 ), letters AS (
-                    INSERT INTO outbox (id, kind, cpr, payload, wave_id, created_at, next_attempt_at)
-                    SELECT uuid_v7($1), 'invitation', s.cpr,
-                           jsonb_build_object('wave_id', $3::bigint, 'campaign_id', $2::bigint),
-                           $3, $1, $1
-                      FROM scanned s
-                     WHERE s.wave_id = $3
-                    RETURNING 1
-                 )
-                 SELECT (SELECT count(*) FROM scanned), (SELECT max(cpr) FROM scanned),
-                        (SELECT count(*) FROM letters)"
-            }
+            // A wave an opening of the version before V11 wrote letters for (V12): its
+            // citizens who have the wave's letter already are passed over. Only for such
+            // waves, as the check reads the wave's letters for every batch.
+            Self::Letters if skip_lettered => letters_batch!(
+                "AND NOT EXISTS (SELECT 1 FROM outbox o
+                                  WHERE o.wave_id = $3 AND o.kind = 'invitation'
+                                    AND o.cpr = s.cpr)"
+            ),
+            Self::Letters => letters_batch!(""),
             Self::Reminders => {
                 "WITH scanned AS (
                     SELECT cpr, wave_id, reminded_at FROM invitations
@@ -311,19 +331,6 @@ impl WaveWalk {
                         (SELECT count(*) FROM letters)"
             }
         }
-    }
-
-    /// [`Self::batch`] for a wave an opening of the version before V11 wrote letters for
-    /// (V12): its citizens who have the wave's letter already are passed over. Only
-    /// for such waves, as the check reads the wave's letters for every batch.
-    fn batch_skipping_lettered(self) -> String {
-        self.batch().replace(
-            "WHERE s.wave_id = $3",
-            "WHERE s.wave_id = $3
-                       AND NOT EXISTS (SELECT 1 FROM outbox o
-                                        WHERE o.wave_id = $3 AND o.kind = 'invitation'
-                                          AND o.cpr = s.cpr)",
-        )
     }
 
     /// Moves the cursor (`$2`), and marks the wave done (`$3`) at `$4`.
@@ -359,12 +366,7 @@ impl WaveWalk {
             (wave.get(0), wave.get(1), wave.get(2), wave.get(3));
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
             [&now, &campaign_id, &wave_id, &cursor, &limit];
-        let r = if lettered {
-            tx.query_one(&self.batch_skipping_lettered(), &params)
-                .await?
-        } else {
-            tx.query_one(self.batch(), &params).await?
-        };
+        let r = tx.query_one(self.batch(lettered), &params).await?;
         let (scanned, last, made): (i64, Option<String>, i64) = (r.get(0), r.get(1), r.get(2));
         tx.execute(
             self.advance(),
