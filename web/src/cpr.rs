@@ -19,6 +19,12 @@ pub fn formatted(cpr: &str) -> String {
     }
 }
 
+/// A CPR number as a person types it: dashes and spaces anywhere are allowed.
+pub fn parse_typed(raw: &str) -> Option<identity::Cpr> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    identity::Cpr::parse(&digits).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,14 +187,9 @@ pub fn token_request(form: &SignInForm) -> Result<(Role, TokenRequest), PageErro
         (!s.is_empty()).then(|| s.to_owned())
     };
     let cpr = || -> Result<String, PageError> {
-        let digits: String = form
-            .cpr
-            .chars()
-            .filter(|c| !matches!(c, '-' | ' '))
-            .collect();
-        Cpr::parse(&digits)
+        crate::cpr::parse_typed(&form.cpr)
             .map(|c| c.as_str().to_owned())
-            .map_err(|_| PageError::Input("err_bad_cpr"))
+            .ok_or(PageError::Input("err_bad_cpr"))
     };
     let name = trimmed(&form.name);
     match form.role.as_str() {

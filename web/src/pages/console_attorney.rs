@@ -37,10 +37,9 @@ pub struct PaperForm {
     action: String,
 }
 
-/// The citizen's CPR number as typed (dashes and spaces allowed), or the field error.
+/// The citizen's CPR number as typed, or the field error.
 fn cpr_field(raw: &str) -> Result<identity::Cpr, PageError> {
-    let digits: String = raw.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
-    identity::Cpr::parse(&digits).map_err(|_| PageError::Field {
+    crate::cpr::parse_typed(raw).ok_or(PageError::Field {
         key: "err_bad_cpr",
         field: "cpr",
     })
