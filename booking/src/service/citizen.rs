@@ -96,20 +96,18 @@ impl Service {
         hold: HoldId,
         ttl_ms: i64,
     ) {
-        let replaced = self
-            .hot
-            .replace_citizen_hold(owner.as_str(), campaign, &hold, ttl_ms)
-            .await;
-        let given_back = match replaced {
-            Ok(Some(previous)) => self
+        let given_back = async {
+            let replaced = self
                 .hot
-                .release(&previous, owner.as_str())
-                .await
-                .map(|_| self.days.forget_slot(previous.slot())),
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
+                .replace_citizen_hold(owner.as_str(), campaign, &hold, ttl_ms)
+                .await?;
+            if let Some(previous) = replaced {
+                self.hot.release(&previous, owner.as_str()).await?;
+                self.days.forget_slot(previous.slot());
+            }
+            Ok::<_, redis::RedisError>(())
         };
-        if let Err(e) = given_back {
+        if let Err(e) = given_back.await {
             tracing::warn!(error = %e, "the citizen's previous hold was not given back; it runs out by itself");
         }
     }
