@@ -499,8 +499,8 @@ impl HotStore {
     pub async fn mirror_present(&self) -> HotResult<bool> {
         let conn = self.conn();
         let mut pipe = SplitPipeline::new();
-        for tag in conn.marker_tags().await? {
-            pipe.cmd("EXISTS").arg(self.keys.epoch(&tag));
+        for key in self.epoch_keys(&conn).await? {
+            pipe.cmd("EXISTS").arg(key);
         }
         let found = pipe.query(&conn).await?;
         Ok(found.iter().all(|v| matches!(v, redis::Value::Int(1))))
@@ -510,10 +510,20 @@ impl HotStore {
         let conn = self.conn();
         let now = chrono::Utc::now().timestamp_millis();
         let mut pipe = SplitPipeline::new();
-        for tag in conn.marker_tags().await? {
-            pipe.cmd("SET").arg(self.keys.epoch(&tag)).arg(now).ignore();
+        for key in self.epoch_keys(&conn).await? {
+            pipe.cmd("SET").arg(key).arg(now).ignore();
         }
         pipe.exec(&conn).await
+    }
+
+    /// The mirror markers, one per marker tag of the Redis behind `conn`.
+    async fn epoch_keys(&self, conn: &RedisConn) -> HotResult<Vec<String>> {
+        Ok(conn
+            .marker_tags()
+            .await?
+            .iter()
+            .map(|t| self.keys.epoch(t))
+            .collect())
     }
 }
 
