@@ -96,26 +96,25 @@ const REFUSALS_PER_LINE: &str = "1 hour";
 
 /// Records that `helper` was refused access to the citizen's data (`reason`: the
 /// refusal's code), unless a refusal of this helper for this citizen was recorded within
-/// [`REFUSALS_PER_LINE`]. Returns whether it wrote a line.
+/// [`REFUSALS_PER_LINE`].
 pub async fn audit_refusal(
     c: &impl tokio_postgres::GenericClient,
     subject_cpr: &str,
     helper: &str,
     reason: &str,
-) -> Result<bool, tokio_postgres::Error> {
-    let written = c
-        .execute(
-            "INSERT INTO audit_log (subject_cpr, actor_role, actor_id, action, detail)
+) -> Result<(), tokio_postgres::Error> {
+    c.execute(
+        "INSERT INTO audit_log (subject_cpr, actor_role, actor_id, action, detail)
              SELECT $1, 'helper', $2, 'helper.refused', jsonb_build_object('reason', $3::text)
               WHERE NOT EXISTS (
                     SELECT 1 FROM audit_log
                      WHERE subject_cpr = $1 AND at > now() - $4::text::interval
                        AND actor_role = 'helper' AND actor_id = $2
                        AND action = 'helper.refused')",
-            &[&subject_cpr, &helper, &reason, &REFUSALS_PER_LINE],
-        )
-        .await?;
-    Ok(written == 1)
+        &[&subject_cpr, &helper, &reason, &REFUSALS_PER_LINE],
+    )
+    .await?;
+    Ok(())
 }
 
 /// One line of "who has looked at or changed my data".
