@@ -517,12 +517,17 @@ fn place(n: usize, parts: Vec<(Vec<usize>, Vec<Value>)>) -> Vec<Value> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_tag_lands_on_every_master_even_one_with_a_single_slot() {
-        // Three masters: 0..=8000, 8001..=16382, and slot 16383 alone.
+    /// Three masters: 0..=8000, 8001..=16382, and slot 16383 alone.
+    fn three_masters_one_with_a_single_slot() -> Vec<u16> {
         let mut node_of = vec![0u16; SLOTS];
         node_of[8001..16383].fill(1);
         node_of[16383] = 2;
+        node_of
+    }
+
+    #[test]
+    fn a_tag_lands_on_every_master_even_one_with_a_single_slot() {
+        let mut node_of = three_masters_one_with_a_single_slot();
         let tags = tags_per_node(&node_of);
         let owners: Vec<u16> = tags
             .iter()
@@ -537,9 +542,7 @@ mod tests {
 
     #[test]
     fn markers_cover_every_master_and_leave_no_wide_gap_in_the_slots() {
-        let mut node_of = vec![0u16; SLOTS];
-        node_of[8001..16383].fill(1);
-        node_of[16383] = 2;
+        let node_of = three_masters_one_with_a_single_slot();
         let tags = marker_tags(&node_of);
         let mut slots: Vec<usize> = tags
             .iter()
