@@ -13,11 +13,13 @@
 pub mod admitted;
 pub mod ceilings;
 pub mod cpu;
+pub mod http1;
 pub mod loadgen;
 pub mod static_server;
 pub mod wrk;
 
 use anyhow::Context;
+use hyper::header::HeaderValue;
 use rand::seq::SliceRandom;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -70,58 +72,12 @@ impl BenchConfig {
     }
 }
 
-/// HTTP clients spread over so one connection pool's lock is not the bottleneck.
-#[derive(Clone)]
-struct Clients(Arc<Vec<reqwest::Client>>);
-
-impl Clients {
-    /// Every connection opened is kept for reuse, as a browser keeps its own: an open
-    /// loop with thousands of requests outstanding (overload) would otherwise close all
-    /// but a few dozen after each answer and open new ones, a churn of connections that
-    /// costs the generator and the service more than the requests and that no crowd of
-    /// browsers makes.
-    fn new(concurrency: usize) -> anyhow::Result<Self> {
-        let n = (concurrency / 16).clamp(1, 16);
-        let clients = (0..n)
-            .map(|_| {
-                reqwest::Client::builder()
-                    .pool_max_idle_per_host(usize::MAX)
-                    .timeout(Duration::from_secs(10))
-                    .build()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self(Arc::new(clients)))
-    }
-
-    fn pick(&self) -> &reqwest::Client {
-        // safe: `new` makes at least one client.
-        self.0.choose(&mut rand::thread_rng()).unwrap_or(&self.0[0])
-    }
-}
-
 /// A citizen's booking: hold a slot, then confirm it. One prepared token per booking.
 struct Book {
-    clients: Clients,
-    hosts: Arc<Vec<Endpoints>>,
+    hosts: Arc<Vec<http1::Http1>>,
     slots: Arc<Vec<i64>>,
-    tokens: Vec<String>,
+    tokens: Vec<HeaderValue>,
     next: AtomicUsize,
-}
-
-/// An instance's hold and booking URLs, parsed once: parsing (and IDNA-checking) the
-/// URL of every request was a visible share of the generator.
-struct Endpoints {
-    holds: reqwest::Url,
-    bookings: reqwest::Url,
-}
-
-impl Endpoints {
-    fn of(host: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            holds: format!("{host}/v1/holds").parse()?,
-            bookings: format!("{host}/v1/bookings").parse()?,
-        })
-    }
 }
 
 /// The one field the booking load reads from an answer: the new hold's or booking's
@@ -133,27 +89,30 @@ struct Answer {
     id: Option<String>,
 }
 
+#[derive(serde::Serialize)]
+struct HoldRequest {
+    slot_id: i64,
+}
+
+#[derive(serde::Serialize)]
+struct ConfirmRequest<'a> {
+    hold_id: &'a str,
+}
+
 async fn post(
-    client: &reqwest::Client,
-    url: reqwest::Url,
-    token: &str,
-    body: Value,
+    host: &http1::Http1,
+    path: &str,
+    token: &HeaderValue,
+    body: &impl serde::Serialize,
 ) -> (Outcome, Option<Answer>) {
-    let sent = client
-        .post(url)
-        .bearer_auth(token)
-        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-        .json(&body)
-        .send()
-        .await;
-    match sent {
-        Ok(r) => {
-            let outcome = Outcome::of_status(r.status().as_u16());
-            match r.json::<Answer>().await {
-                Ok(v) => (outcome, Some(v)),
-                Err(_) => (Outcome::Error, None),
-            }
-        }
+    let Ok(body) = serde_json::to_vec(body) else {
+        return (Outcome::Error, None);
+    };
+    match host.post_json(path, token, body.into()).await {
+        Ok((status, answer)) => match serde_json::from_slice::<Answer>(&answer) {
+            Ok(v) => (Outcome::of_status(status), Some(v)),
+            Err(_) => (Outcome::Error, None),
+        },
         Err(_) => (Outcome::Error, None),
     }
 }
@@ -165,16 +124,9 @@ impl Operation for Book {
             return None;
         };
         let slot = *self.slots.choose(&mut rand::thread_rng())?;
-        let client = self.clients.pick();
         // A stateless service: the confirm may reach another instance than the hold.
         let host = || self.hosts.choose(&mut rand::thread_rng());
-        let (held, body) = post(
-            client,
-            host()?.holds.clone(),
-            token,
-            json!({"slot_id": slot}),
-        )
-        .await;
+        let (held, body) = post(host()?, "/v1/holds", token, &HoldRequest { slot_id: slot }).await;
         // Shed answers are fast; they are kept apart so "hold" is the admitted requests.
         let name = if held == Outcome::Shed {
             "hold_shed"
@@ -192,10 +144,10 @@ impl Operation for Book {
         };
         let started = Instant::now();
         let (confirmed, body) = post(
-            client,
-            host()?.bookings.clone(),
+            host()?,
+            "/v1/bookings",
             token,
-            json!({"hold_id": hold_id}),
+            &ConfirmRequest { hold_id: &hold_id },
         )
         .await;
         stats.latency("confirm", started.elapsed());
@@ -292,7 +244,7 @@ async fn discover(cfg: &BenchConfig, http: &reqwest::Client) -> anyhow::Result<C
 /// Gets `n` citizen tokens from the service's development identity provider.
 async fn mint_tokens(
     cfg: &BenchConfig,
-    clients: &Clients,
+    client: &reqwest::Client,
     n: usize,
 ) -> anyhow::Result<Vec<String>> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -300,7 +252,7 @@ async fn mint_tokens(
     let per = n.div_ceil(32);
     let tasks: Vec<_> = (0..32)
         .map(|_| {
-            let client = clients.pick().clone();
+            let client = client.clone();
             let url = url.clone();
             tokio::spawn(async move {
                 let mut out = Vec::with_capacity(per);
@@ -483,11 +435,14 @@ fn inside_text(q: &[Option<f64>; 3], last: f64) -> String {
 pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
     anyhow::ensure!(!cfg.hosts.is_empty(), "--host names no booking instance");
     let secs = Duration::from_secs(u64::from(cfg.seconds.max(1)));
-    let clients = Clients::new(cfg.concurrency)?;
+    // Discovery, tokens and /metrics; the bookings go through `http1`.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
     let mut r = Results::default();
 
     eprintln!("discovering sites and slots at {}", cfg.hosts.join(", "));
-    let catalog = discover(cfg, clients.pick()).await?;
+    let catalog = discover(cfg, &client).await?;
     eprintln!(
         "  {} site-days, {} free slots; availability body {} bytes",
         catalog.day_paths.len(),
@@ -541,24 +496,26 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
         "service 2/4: hold + confirm at full speed ({} citizens prepared)",
         cfg.citizens
     );
-    let tokens = mint_tokens(cfg, &clients, cfg.citizens).await?;
+    let tokens = mint_tokens(cfg, &client, cfg.citizens).await?;
     let hosts = Arc::new(
         cfg.hosts
             .iter()
-            .map(|h| Endpoints::of(h))
+            .map(|h| http1::Http1::new(h, Duration::from_secs(10)))
             .collect::<anyhow::Result<Vec<_>>>()?,
     );
-    let book = |tokens: Vec<String>| {
-        Arc::new(Book {
-            clients: clients.clone(),
+    let book = |tokens: Vec<String>| -> anyhow::Result<Arc<Book>> {
+        Ok(Arc::new(Book {
             hosts: hosts.clone(),
             slots: slots.clone(),
-            tokens,
+            tokens: tokens
+                .iter()
+                .map(|t| http1::bearer(t))
+                .collect::<anyhow::Result<_>>()?,
             next: AtomicUsize::new(0),
-        })
+        }))
     };
     let before = cpu::sample();
-    let s = closed_loop(book(tokens), cfg.concurrency, secs).await;
+    let s = closed_loop(book(tokens)?, cfg.concurrency, secs).await;
     r.cpu.push(("the peak", cpu::sample().since(&before)));
     r.peak_bookings_per_s = s.rate("confirm", Outcome::Ok);
     r.peak_holds_per_s = s.rate("hold", Outcome::Ok);
@@ -577,13 +534,13 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
         r.at80_rate
     );
     let need = (r.at80_rate * secs.as_secs_f64()).ceil() as usize + 16;
-    let tokens = mint_tokens(cfg, &clients, need).await?;
-    let inside_before = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
+    let tokens = mint_tokens(cfg, &client, need).await?;
+    let inside_before = admitted::scrape(&client, &cfg.hosts, "/v1/holds").await;
     let before = cpu::sample();
-    let mut s = open_loop(book(tokens), r.at80_rate, secs, 20_000).await;
+    let mut s = open_loop(book(tokens)?, r.at80_rate, secs, 20_000).await;
     r.cpu
         .push(("80% of the peak", cpu::sample().since(&before)));
-    let inside_after = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
+    let inside_after = admitted::scrape(&client, &cfg.hosts, "/v1/holds").await;
     r.at80_inside_hold_ms = inside_between(inside_before, inside_after);
     r.at80_bookings_per_s = s.rate("confirm", Outcome::Ok);
     r.hold_ms = quantiles(&mut s, "hold");
@@ -600,12 +557,12 @@ pub async fn run(cfg: &BenchConfig) -> anyhow::Result<Results> {
             "service 4/4: overload, hold + confirm offered at twice the peak ({offered:.0}/s)"
         );
         let need = (offered * secs.as_secs_f64()).ceil() as usize + 16;
-        let tokens = mint_tokens(cfg, &clients, need).await?;
-        let inside_before = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
+        let tokens = mint_tokens(cfg, &client, need).await?;
+        let inside_before = admitted::scrape(&client, &cfg.hosts, "/v1/holds").await;
         let before = cpu::sample();
-        let mut s = open_loop(book(tokens), offered, secs, 50_000).await;
+        let mut s = open_loop(book(tokens)?, offered, secs, 50_000).await;
         r.cpu.push(("twice the peak", cpu::sample().since(&before)));
-        let inside_after = admitted::scrape(clients.pick(), &cfg.hosts, "/v1/holds").await;
+        let inside_after = admitted::scrape(&client, &cfg.hosts, "/v1/holds").await;
         let inside = inside_between(inside_before, inside_after);
         r.overload = Some(Overload {
             offered_per_s: offered,
