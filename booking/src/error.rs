@@ -48,6 +48,8 @@ pub enum BookingError {
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still in progress")]
     RequestInProgress,
+    #[error("too many booking changes for this person in a short time; wait a moment")]
+    RateLimited { retry_after_seconds: u32 },
     #[error("a store is unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -92,12 +94,17 @@ impl BookingError {
             CapacityBelowBooked { .. } => (StatusCode::CONFLICT, "capacity_below_booked"),
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             RequestInProgress => (StatusCode::CONFLICT, "request_in_progress"),
+            RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         let mut p = Problem::new(status, code, self.to_string());
-        if matches!(self, Unavailable(_) | RequestInProgress) {
-            p = p.with_retry_after(1);
+        match self {
+            Unavailable(_) | RequestInProgress => p = p.with_retry_after(1),
+            RateLimited {
+                retry_after_seconds,
+            } => p = p.with_retry_after(*retry_after_seconds),
+            _ => {}
         }
         p
     }

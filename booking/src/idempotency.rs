@@ -1,11 +1,17 @@
 //! `Idempotency-Key`: a retry of a state-changing request gets the first answer and
-//! changes nothing.
+//! changes nothing; and the rate limit per citizen, counted in the same round trip.
 //!
 //! The first request with a key claims it in Redis (`SET NX`), runs, and stores its
 //! answer; a retry replays that answer. A different request under the same key is
 //! refused. Redis is the fast path here too: the operations are also idempotent in
 //! PostgreSQL by themselves (a hold confirms once; a cancelled booking stays cancelled),
 //! so a lost record never means a double booking.
+//!
+//! Every state-changing request of a citizen (or of a helper for them) counts against
+//! the citizen's window (`limits.per_citizen`), retries included, so a bot with one
+//! person's token cannot grab and drop places for ever. The count and the claim are one
+//! script (`hot::limits`); a request over the limit claims nothing and gets 429 with
+//! Retry-After.
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -17,7 +23,66 @@ use std::pin::Pin;
 
 use crate::domain::IdempotencyKey;
 use crate::error::BookingError;
+use crate::hot::keys::Keys;
+use crate::hot::limits::{Claim, FirstStep, Window};
 use crate::hot::HotStore;
+
+/// Whose request this is: where its Idempotency-Key records go and, for a citizen, the
+/// window their changes count against.
+pub struct Caller {
+    records: String,
+    limit: Option<(String, Window)>,
+}
+
+impl Caller {
+    /// A citizen, or a helper acting for one: the helper's records apart from the
+    /// citizen's own, the limit the citizen's.
+    pub fn citizen(
+        keys: &Keys,
+        pseudonym: &str,
+        helper: Option<&str>,
+        limit: Option<Window>,
+    ) -> Self {
+        Self {
+            records: keys.citizen_records(pseudonym, helper),
+            limit: limit.map(|w| (keys.citizen_limit(pseudonym), w)),
+        }
+    }
+
+    /// A health authority's user: not limited here.
+    pub fn authority(keys: &Keys, id: &str) -> Self {
+        Self {
+            records: keys.authority_records(id),
+            limit: None,
+        }
+    }
+
+    fn counter(&self) -> Option<(&str, Window)> {
+        self.limit.as_ref().map(|(key, w)| (key.as_str(), *w))
+    }
+}
+
+/// Counts a change that takes no Idempotency-Key (it is idempotent by nature: releasing
+/// a hold, granting or revoking a power of attorney) against the caller's window.
+pub async fn count_change(hot: &HotStore, caller: &Caller) -> Result<(), BookingError> {
+    match hot.first_step(caller.counter(), None).await {
+        Ok(FirstStep::Limited {
+            retry_after_seconds,
+        }) => Err(limited(retry_after_seconds)),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = %e, "rate limit not checked: redis failed");
+            Ok(())
+        }
+    }
+}
+
+fn limited(retry_after_seconds: u32) -> BookingError {
+    metrics::counter!("booking_shed_total", "reason" => "rate_limited_citizen").increment(1);
+    BookingError::RateLimited {
+        retry_after_seconds,
+    }
+}
 
 /// The optional `Idempotency-Key` header, checked.
 pub struct IdempotencyHeader(pub Option<IdempotencyKey>);
@@ -66,14 +131,14 @@ pub struct Answer<'a> {
     pub finish: Option<Pin<Box<dyn Future<Output = ()> + 'a>>>,
 }
 
-/// Runs `op` at most once per (scope, key). `scope` names the caller (a pseudonym or an
-/// authority id), `request` is what the caller asked (method, path, body) so a key reused
-/// for something else is caught.
+/// Runs `op` at most once per (caller, key), if the caller's window allows it.
+/// `request` is what the caller asked (method, path, body) so a key reused for something
+/// else is caught.
 pub async fn once<F, Fut>(
     hot: &HotStore,
     ttl_seconds: u32,
     key: Option<&IdempotencyKey>,
-    scope: &str,
+    caller: &Caller,
     request: &[u8],
     op: F,
 ) -> Result<HttpResponse, BookingError>
@@ -81,7 +146,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, serde_json::Value), BookingError>>,
 {
-    once_finishing(hot, ttl_seconds, key, scope, request, || async {
+    once_finishing(hot, ttl_seconds, key, caller, request, || async {
         op().await.map(|(status, body)| Answer {
             status,
             body,
@@ -97,7 +162,7 @@ pub async fn once_finishing<'a, F, Fut>(
     hot: &HotStore,
     ttl_seconds: u32,
     key: Option<&IdempotencyKey>,
-    scope: &str,
+    caller: &Caller,
     request: &[u8],
     op: F,
 ) -> Result<HttpResponse, BookingError>
@@ -105,47 +170,53 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer<'a>, BookingError>>,
 {
-    let Some(key) = key else {
+    // (the request's fingerprint, its record's key, the record that claims it)
+    let claim = match key {
+        Some(key) => {
+            let fp = hex::encode(Sha256::digest(request));
+            let record = format!(
+                "{}{}",
+                caller.records,
+                hex::encode(&Sha256::digest(key.as_str().as_bytes())[..16])
+            );
+            let pending = serde_json::to_string(&Record::Pending { fp: fp.clone() })
+                .map_err(|e| BookingError::Internal(e.into()))?;
+            Some((fp, record, pending))
+        }
+        None => None,
+    };
+    let first = hot
+        .first_step(
+            caller.counter(),
+            claim.as_ref().map(|(_, record, pending)| Claim {
+                key: record,
+                pending,
+                pending_ms: PENDING_MS,
+            }),
+        )
+        .await;
+    match first {
+        Ok(FirstStep::Go) => {}
+        Ok(FirstStep::Limited {
+            retry_after_seconds,
+        }) => return Err(limited(retry_after_seconds)),
+        Ok(FirstStep::Claimed(stored)) => {
+            let fp = claim.as_ref().map_or("", |(fp, _, _)| fp.as_str());
+            return replay(stored.as_deref(), fp);
+        }
+        // Only counted, not claimed: the limit is a fairness tool, and the change goes on
+        // without it (its own work tells whether Redis is there).
+        Err(e) if claim.is_none() => {
+            tracing::warn!(error = %e, "rate limit not checked: redis failed");
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let Some((fp, redis_key, _)) = claim else {
         let (outcome, finish) = split(op().await);
         finish.await;
         return respond(outcome);
     };
-    let fp = hex::encode(Sha256::digest(request));
-    let redis_key = hot.keys().idempotency(
-        scope,
-        &hex::encode(&Sha256::digest(key.as_str().as_bytes())[..16]),
-    );
     let mut conn = hot.conn();
-    let pending = serde_json::to_string(&Record::Pending { fp: fp.clone() })
-        .map_err(|e| BookingError::Internal(e.into()))?;
-    let claimed: Option<String> = redis::cmd("SET")
-        .arg(&redis_key)
-        .arg(&pending)
-        .arg("NX")
-        .arg("PX")
-        .arg(PENDING_MS)
-        .query_async(&mut conn)
-        .await?;
-    if claimed.is_none() {
-        let stored: Option<String> = redis::cmd("GET")
-            .arg(&redis_key)
-            .query_async(&mut conn)
-            .await?;
-        return match stored.and_then(|s| serde_json::from_str::<Record>(&s).ok()) {
-            Some(Record::Done {
-                fp: f,
-                status,
-                body,
-            }) if f == fp => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                Ok(json_response(status, &body, true))
-            }
-            Some(Record::Pending { fp: f }) if f == fp => Err(BookingError::RequestInProgress),
-            Some(_) => Err(BookingError::IdempotencyKeyReused),
-            // Expired between SET and GET: treat as in progress; the client retries.
-            None => Err(BookingError::RequestInProgress),
-        };
-    }
     let (outcome, finish) = split(op().await);
     let stored = match &outcome {
         Ok((status, body)) => Some((*status, body.clone())),
@@ -185,6 +256,24 @@ where
         }
     }
     respond(outcome)
+}
+
+/// A retry's answer: the first request's, if it was the same request and is done.
+fn replay(stored: Option<&str>, fp: &str) -> Result<HttpResponse, BookingError> {
+    match stored.and_then(|s| serde_json::from_str::<Record>(s).ok()) {
+        Some(Record::Done {
+            fp: f,
+            status,
+            body,
+        }) if f == fp => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            Ok(json_response(status, &body, true))
+        }
+        Some(Record::Pending { fp: f }) if f == fp => Err(BookingError::RequestInProgress),
+        Some(_) => Err(BookingError::IdempotencyKeyReused),
+        // Expired since it was claimed: treat as in progress; the client retries.
+        None => Err(BookingError::RequestInProgress),
+    }
 }
 
 /// The answer, and the work left to finish as one future (done at once if none).

@@ -110,8 +110,9 @@ pub struct LimitSettings {
     pub retry_after_seconds: u32,
     /// Requests under `/v1` per client address per window (0: no limit).
     pub per_address: u32,
-    /// State-changing requests (holds, bookings, cancels, moves) per citizen per window
-    /// (0: no limit). Keyed by the citizen's pseudonym, never the CPR number.
+    /// State-changing requests (holds, releases, extensions, bookings, cancels, moves,
+    /// powers of attorney) per citizen per window, retries included (0: no limit). Keyed
+    /// by the citizen's pseudonym, never the CPR number.
     pub per_citizen: u32,
     /// The rate-limit window, in seconds.
     pub window_seconds: u32,

@@ -62,7 +62,8 @@ impl Application {
             clock,
             settings.booking.clone(),
             settings.faults.clone(),
-        );
+        )
+        .limiting_citizens(&settings.limits);
         let invitations = service.reload_invitations().await?;
         tracing::info!(invitations, "invitation gate loaded");
         let mut reconciler = Reconciler::new(settings.booking.reconcile_sweep_runs);

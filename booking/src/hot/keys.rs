@@ -62,8 +62,24 @@ impl Keys {
         format!("{}{{inv:{}}}", self.prefix, bucket)
     }
 
-    pub fn idempotency(&self, scope: &str, key_hash: &str) -> String {
-        format!("{}{{idem:{}}}:{}", self.prefix, scope, key_hash)
+    /// A citizen's state-changing requests in the current rate-limit window.
+    pub fn citizen_limit(&self, pseudonym: &str) -> String {
+        format!("{}{{cit:{}}}:rl", self.prefix, pseudonym)
+    }
+
+    /// Where a citizen's Idempotency-Key records start (the hashed key follows), kept
+    /// apart for each helper acting for them. Under the citizen's tag, beside the
+    /// rate-limit counter: the claim and the count are one script.
+    pub fn citizen_records(&self, pseudonym: &str, helper: Option<&str>) -> String {
+        match helper {
+            Some(h) => format!("{}{{cit:{}}}:idem:h:{}:", self.prefix, pseudonym, h),
+            None => format!("{}{{cit:{}}}:idem:c:", self.prefix, pseudonym),
+        }
+    }
+
+    /// Where an authority's Idempotency-Key records start.
+    pub fn authority_records(&self, authority: &str) -> String {
+        format!("{}{{idem:a:{}}}:", self.prefix, authority)
     }
 
     /// "The mirror was built since this Redis lost its data": one per marker tag
@@ -103,6 +119,18 @@ mod tests {
         assert_ne!(k.invitations("a1e09c"), k.invitations("a1f09c"));
         assert_eq!(gate_bucket("ab"), "ab");
         assert_eq!(gate_field("a1f09c", 7), "a1f09c:7");
+    }
+
+    #[test]
+    fn a_citizens_records_share_the_tag_of_their_rate_limit() {
+        let k = Keys::new("bk:");
+        assert_eq!(k.citizen_limit("a1f0"), "bk:{cit:a1f0}:rl");
+        assert_eq!(k.citizen_records("a1f0", None), "bk:{cit:a1f0}:idem:c:");
+        assert_eq!(
+            k.citizen_records("a1f0", Some("h-7")),
+            "bk:{cit:a1f0}:idem:h:h-7:"
+        );
+        assert_eq!(k.authority_records("ssi"), "bk:{idem:a:ssi}:");
     }
 
     #[test]

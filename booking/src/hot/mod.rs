@@ -7,6 +7,7 @@
 
 mod extend;
 pub mod keys;
+pub mod limits;
 pub mod reconcile;
 
 use chrono::NaiveDate;
@@ -91,6 +92,7 @@ struct Scripts {
     release: Script,
     apply: Script,
     del_if: Script,
+    limit: Script,
 }
 
 #[derive(Clone)]
@@ -110,6 +112,7 @@ impl HotStore {
                 release: Script::new(include_str!("scripts/release.lua")),
                 apply: Script::new(include_str!("scripts/apply.lua")),
                 del_if: Script::new(include_str!("scripts/del_if.lua")),
+                limit: Script::new(include_str!("scripts/ratelimit.lua")),
             }),
         }
     }
@@ -130,6 +133,7 @@ impl HotStore {
             &self.scripts.release,
             &self.scripts.apply,
             &self.scripts.del_if,
+            &self.scripts.limit,
         ] {
             s.prepare_invoke().load_async(&mut conn).await?;
         }

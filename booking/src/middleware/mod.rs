@@ -3,10 +3,10 @@
 //! - `admission`: a cap on requests in flight; past it, an immediate 503 with
 //!   Retry-After, before any body is read, token verified or store touched, so
 //!   overload costs almost nothing and admitted requests keep their latency;
-//! - `ratelimit`: per client address (every `/v1` request) and per citizen
-//!   (state-changing requests), counted in Redis so all instances share them; 429 with
-//!   Retry-After. Citizens are keyed by pseudonym and addresses by a keyed hash: no CPR
-//!   number or IP address is ever a Redis key.
+//! - `ratelimit`: per client address (every `/v1` request), counted in Redis so all
+//!   instances share it; 429 with Retry-After. Addresses are keyed by a keyed hash: no
+//!   IP address is ever a Redis key. (The limit per citizen goes with the request's
+//!   Idempotency-Key claim, in `crate::idempotency`, one round trip for both.)
 //!
 //! - `gate`: while a waiting room gates an opening, holds need its admission token.
 //!

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::domain::attorney::{Basis, HelperId};
 use crate::error::BookingError;
+use crate::idempotency::count_change;
 use crate::service::attorney::Entitlements;
 use crate::service::{Acting, Service};
 
@@ -102,9 +103,9 @@ pub async fn grant(
     body: web::Json<GrantBody>,
 ) -> Reply {
     let helper = helper_id(&body.helper)?;
-    let new = svc
-        .grant_power_of_attorney(&Acting::from(who), &helper)
-        .await?;
+    let who = Acting::from(who);
+    count_change(&svc.hot, &svc.caller(&who)).await?;
+    let new = svc.grant_power_of_attorney(&who, &helper).await?;
     Ok(granted(new, &helper))
 }
 
@@ -118,10 +119,9 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> Reply {
     let helper = helper_id(&path)?;
-    revoked(
-        svc.revoke_power_of_attorney(&Acting::from(who), &helper)
-            .await?,
-    )
+    let who = Acting::from(who);
+    count_change(&svc.hot, &svc.caller(&who)).await?;
+    revoked(svc.revoke_power_of_attorney(&who, &helper).await?)
 }
 
 /// The body of `POST /v1/powers-of-attorney` (an authority records a grant given on

@@ -10,16 +10,12 @@ use utoipa::ToSchema;
 use super::fingerprint;
 use crate::domain::{Capacity, NewCampaign, NewSite, SiteId, SlotId, SlotPlan};
 use crate::error::BookingError;
-use crate::idempotency::{once, IdempotencyHeader};
+use crate::idempotency::{once, Caller, IdempotencyHeader};
 use crate::service::authority::{SlotDetail, SlotsCreated};
 use crate::service::Service;
 use crate::store::campaigns::Campaign;
 
 type Reply = Result<HttpResponse, BookingError>;
-
-fn scope(a: &Authority) -> String {
-    format!("a:{}", a.id)
-}
 
 fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, BookingError> {
     serde_json::to_value(v).map_err(|e| BookingError::Internal(e.into()))
@@ -40,7 +36,7 @@ pub async fn create_campaign(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&who),
+        &Caller::authority(svc.hot.keys(), &who.id),
         &fp,
         || async {
             let new: NewCampaign = serde_json::from_value(body.into_inner())
@@ -98,7 +94,7 @@ async fn write_site(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&who),
+        &Caller::authority(svc.hot.keys(), &who.id),
         &fp,
         || async {
             let new: NewSite = serde_json::from_value(body.into_inner())
@@ -167,7 +163,7 @@ pub async fn create_slots(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&who),
+        &Caller::authority(svc.hot.keys(), &who.id),
         &fp,
         || async {
             let plan: SlotPlan = serde_json::from_value(body.into_inner())
@@ -195,7 +191,7 @@ pub async fn close_site(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&who),
+        &Caller::authority(svc.hot.keys(), &who.id),
         &fp,
         || async {
             let n = svc.close_site(site).await?;
@@ -237,7 +233,7 @@ pub async fn set_capacity(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&who),
+        &Caller::authority(svc.hot.keys(), &who.id),
         &fp,
         || async {
             let d = svc.set_capacity(slot, body.capacity).await?;
@@ -262,7 +258,7 @@ pub async fn close_slot(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&who),
+        &Caller::authority(svc.hot.keys(), &who.id),
         &fp,
         || async {
             let d = svc.close_slot(slot).await?;

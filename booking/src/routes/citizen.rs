@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::fingerprint;
 use crate::domain::{BookingId, HoldId, SiteId, SlotId};
 use crate::error::BookingError;
-use crate::idempotency::{once, once_finishing, Answer, IdempotencyHeader};
+use crate::idempotency::{count_change, once, once_finishing, Answer, IdempotencyHeader};
 use crate::service::catalog::{SiteDay, SitePage, SiteQuery};
 use crate::service::citizen::HoldReceipt;
 use crate::service::{Acting, Service};
@@ -20,14 +20,6 @@ use crate::store::bookings::BookingView;
 type Reply = Result<HttpResponse, BookingError>;
 
 /// The idempotency scope of a caller: the citizen's pseudonym, and the helper if any.
-fn scope(svc: &Service, who: &Acting) -> String {
-    let p = svc.pseudonym(&who.cpr);
-    match &who.helper {
-        Some(h) => format!("h:{h}:{}", p.as_str()),
-        None => format!("c:{}", p.as_str()),
-    }
-}
-
 fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, BookingError> {
     serde_json::to_value(v).map_err(|e| BookingError::Internal(e.into()))
 }
@@ -94,7 +86,7 @@ pub async fn create_hold(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&svc, &who),
+        &svc.caller(&who),
         &fp,
         || async {
             let held = svc.hold(&who, body.slot_id).await?;
@@ -118,6 +110,7 @@ pub async fn release_hold(
 ) -> Reply {
     let who = Acting::from(who);
     let hold: HoldId = path.parse().map_err(|_| BookingError::HoldExpired)?;
+    count_change(&svc.hot, &svc.caller(&who)).await?;
     svc.release_hold(&who, &hold).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -148,7 +141,7 @@ pub async fn confirm(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&svc, &who),
+        &svc.caller(&who),
         &fp,
         || async {
             let booking = svc.confirm(&who, &body.hold_id).await?;
@@ -176,7 +169,7 @@ pub async fn cancel(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&svc, &who),
+        &svc.caller(&who),
         &fp,
         || async {
             let view = svc.cancel(&who, id).await?;
@@ -206,7 +199,7 @@ pub async fn move_booking(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope(&svc, &who),
+        &svc.caller(&who),
         &fp,
         || async {
             let booking = svc.move_booking(&who, id, &body.hold_id).await?;

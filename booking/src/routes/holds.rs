@@ -27,16 +27,11 @@ pub async fn extend_hold(
     let who = Acting::from(who);
     let hold: HoldId = path.parse().map_err(|_| BookingError::HoldExpired)?;
     let fp = fingerprint(&req, &())?;
-    let p = svc.pseudonym(&who.cpr);
-    let scope = match &who.helper {
-        Some(h) => format!("h:{h}:{}", p.as_str()),
-        None => format!("c:{}", p.as_str()),
-    };
     once(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &scope,
+        &svc.caller(&who),
         &fp,
         || async {
             let extension = svc.extend_hold(&who, &hold).await?;

@@ -22,8 +22,10 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::domain::BookingId;
 use crate::error::Result;
+use crate::hot::limits::Window;
 use crate::hot::HotStore;
-use crate::settings::{BookingSettings, FaultSettings};
+use crate::idempotency::Caller;
+use crate::settings::{BookingSettings, FaultSettings, LimitSettings};
 use catalog::Catalog;
 use daycache::DayCache;
 
@@ -43,6 +45,8 @@ pub struct Service {
     pseudonyms: Arc<Pseudonymizer>,
     settings: Arc<BookingSettings>,
     faults: Arc<FaultSettings>,
+    /// Each citizen's state-changing requests per window (`limits.per_citizen`).
+    citizen_limit: Option<Window>,
 }
 
 /// Who acts for which citizen: the citizen themself, or a helper on their behalf.
@@ -112,7 +116,24 @@ impl Service {
             clock,
             settings: Arc::new(settings),
             faults: Arc::new(faults),
+            citizen_limit: None,
         }
+    }
+
+    /// Counts each citizen's changes against `limits.per_citizen` (none until set).
+    pub fn limiting_citizens(mut self, limits: &LimitSettings) -> Self {
+        self.citizen_limit = Window::new(limits.per_citizen, limits.window_seconds);
+        self
+    }
+
+    /// Who asks, for `crate::idempotency`: the citizen's records and limit.
+    pub fn caller(&self, who: &Acting) -> Caller {
+        Caller::citizen(
+            self.hot.keys(),
+            self.pseudonym(&who.cpr).as_str(),
+            who.helper.as_deref(),
+            self.citizen_limit,
+        )
     }
 
     pub fn pseudonym(&self, cpr: &Cpr) -> Pseudonym {

@@ -156,3 +156,88 @@ async fn a_citizen_is_limited_alone_and_keyed_by_pseudonym() {
     assert!(keys.iter().any(|k| k.ends_with(":rl")), "{keys:?}");
     assert!(keys.iter().all(|k| !k.contains(&me_cpr)), "{keys:?}");
 }
+
+#[tokio::test]
+async fn every_kind_of_change_counts_and_a_change_over_the_limit_changes_nothing() {
+    let app = app_with_limits(LimitSettings {
+        per_citizen: 3,
+        window_seconds: 60,
+        ..LimitSettings::off()
+    })
+    .await;
+    let slots = app.setup_slots(2, 10).await;
+    let me = app.citizen(&cpr(11)).await;
+    let r = app.hold(&me, slots[0]).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let first: Value = r.json().await.unwrap();
+    let released = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/v1/holds/{}", first["hold_id"].as_str().unwrap()),
+            Some(&me),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(released.status(), StatusCode::NO_CONTENT);
+    let r = app.hold(&me, slots[1]).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let second: Value = r.json().await.unwrap();
+    let r = app.confirm(&me, second["hold_id"].as_str().unwrap()).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the fourth change"
+    );
+    assert_retry_after(&r);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert_eq!(
+        app.get("/v1/me/bookings", Some(&me))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "not booked"
+    );
+    app.assert_invariant().await;
+}
+
+#[tokio::test]
+async fn a_change_over_the_limit_does_not_claim_its_idempotency_key() {
+    let app = app_with_limits(LimitSettings {
+        per_citizen: 1,
+        window_seconds: 1,
+        ..LimitSettings::off()
+    })
+    .await;
+    let slots = app.setup_slots(2, 10).await;
+    let me = app.citizen(&cpr(12)).await;
+    let hold = |slot: i64, key: &'static str| {
+        let app = &app;
+        let me = &me;
+        async move {
+            app.request(
+                reqwest::Method::POST,
+                "/v1/holds",
+                Some(me),
+                Some(serde_json::json!({"slot_id": slot})),
+                Some(key),
+            )
+            .await
+        }
+    };
+    // A window starts with its first request and lasts a second.
+    assert_eq!(hold(slots[0], "k-a").await.status(), StatusCode::CREATED);
+    assert_eq!(
+        hold(slots[1], "k-b").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Had the refused request claimed "k-b", its retry would be 409 request_in_progress.
+    let r = hold(slots[1], "k-b").await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+}
