@@ -19,7 +19,6 @@ use crate::store::bookings::BookingView;
 
 type Reply = Result<HttpResponse, BookingError>;
 
-/// The idempotency scope of a caller: the citizen's pseudonym, and the helper if any.
 fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, BookingError> {
     serde_json::to_value(v).map_err(|e| BookingError::Internal(e.into()))
 }
