@@ -65,15 +65,12 @@ impl Caller {
 /// Counts a change that takes no Idempotency-Key (it is idempotent by nature: releasing
 /// a hold, granting or revoking a power of attorney) against the caller's window.
 pub async fn count_change(hot: &HotStore, caller: &Caller) -> Result<(), BookingError> {
-    match hot.first_step(caller.counter(), None).await {
-        Ok(FirstStep::Limited {
-            retry_after_seconds,
-        }) => Err(limited(retry_after_seconds)),
-        Ok(_) => Ok(()),
-        Err(e) => {
-            tracing::warn!(error = %e, "rate limit not checked: redis failed");
-            Ok(())
-        }
+    let Some((counter, window)) = caller.counter() else {
+        return Ok(());
+    };
+    match hot.count(counter, window).await {
+        Some(retry_after_seconds) => Err(limited(retry_after_seconds)),
+        None => Ok(()),
     }
 }
 
@@ -170,52 +167,32 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer<'a>, BookingError>>,
 {
-    // (the request's fingerprint, its record's key, the record that claims it)
-    let claim = match key {
-        Some(key) => {
-            let fp = hex::encode(Sha256::digest(request));
-            let record = format!(
-                "{}{}",
-                caller.records,
-                hex::encode(&Sha256::digest(key.as_str().as_bytes())[..16])
-            );
-            let pending = serde_json::to_string(&Record::Pending { fp: fp.clone() })
-                .map_err(|e| BookingError::Internal(e.into()))?;
-            Some((fp, record, pending))
-        }
-        None => None,
-    };
-    let first = hot
-        .first_step(
-            caller.counter(),
-            claim.as_ref().map(|(_, record, pending)| Claim {
-                key: record,
-                pending,
-                pending_ms: PENDING_MS,
-            }),
-        )
-        .await;
-    match first {
-        Ok(FirstStep::Go) => {}
-        Ok(FirstStep::Limited {
-            retry_after_seconds,
-        }) => return Err(limited(retry_after_seconds)),
-        Ok(FirstStep::Claimed(stored)) => {
-            let fp = claim.as_ref().map_or("", |(fp, _, _)| fp.as_str());
-            return replay(stored.as_deref(), fp);
-        }
-        // Only counted, not claimed: the limit is a fairness tool, and the change goes on
-        // without it (its own work tells whether Redis is there).
-        Err(e) if claim.is_none() => {
-            tracing::warn!(error = %e, "rate limit not checked: redis failed");
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let Some((fp, redis_key, _)) = claim else {
+    let Some(key) = key else {
+        count_change(hot, caller).await?;
         let (outcome, finish) = split(op().await);
         finish.await;
         return respond(outcome);
     };
+    let fp = hex::encode(Sha256::digest(request));
+    let redis_key = format!(
+        "{}{}",
+        caller.records,
+        hex::encode(&Sha256::digest(key.as_str().as_bytes())[..16])
+    );
+    let pending = serde_json::to_string(&Record::Pending { fp: fp.clone() })
+        .map_err(|e| BookingError::Internal(e.into()))?;
+    let claim = Claim {
+        key: &redis_key,
+        pending: &pending,
+        pending_ms: PENDING_MS,
+    };
+    match hot.first_step(caller.counter(), Some(claim)).await? {
+        FirstStep::Go => {}
+        FirstStep::Limited {
+            retry_after_seconds,
+        } => return Err(limited(retry_after_seconds)),
+        FirstStep::Claimed(stored) => return replay(stored.as_deref(), &fp),
+    }
     let mut conn = hot.conn();
     let (outcome, finish) = split(op().await);
     let stored = match &outcome {

@@ -42,16 +42,29 @@ pub enum FirstStep {
 }
 
 impl HotStore {
+    /// One more request in `counter`'s window: `Some(retry_after_seconds)` when it is
+    /// over the limit. When Redis does not answer the request goes through: a limit is a
+    /// fairness tool, and the booking invariant does not rest on it.
+    pub async fn count(&self, counter: &str, window: Window) -> Option<u32> {
+        match self.first_step(Some((counter, window)), None).await {
+            Ok(FirstStep::Limited {
+                retry_after_seconds,
+            }) => Some(retry_after_seconds),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "rate limit not checked: redis failed");
+                None
+            }
+        }
+    }
+
     /// Counts one request against `counter`'s window (if given), then claims `claim`
-    /// (if given). Neither: no round trip.
+    /// (if given).
     pub async fn first_step(
         &self,
         counter: Option<(&str, Window)>,
         claim: Option<Claim<'_>>,
     ) -> HotResult<FirstStep> {
-        if counter.is_none() && claim.is_none() {
-            return Ok(FirstStep::Go);
-        }
         let mut call = self.scripts.limit.prepare_invoke();
         match counter {
             Some((key, w)) => {

@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::hot::limits::{FirstStep, Window};
+use crate::hot::limits::Window;
 use crate::hot::HotStore;
 use crate::settings::LimitSettings;
 
@@ -81,18 +81,11 @@ impl RateLimiter {
             Some(w) if !self.allow.contains(&addr) => w,
             _ => return Verdict::Allowed,
         };
-        let key = self.address_key(addr);
-        match self.hot.first_step(Some((&key, window)), None).await {
-            Ok(FirstStep::Limited {
-                retry_after_seconds,
-            }) => Verdict::Limited {
+        match self.hot.count(&self.address_key(addr), window).await {
+            Some(retry_after_seconds) => Verdict::Limited {
                 retry_after_seconds,
             },
-            Ok(_) => Verdict::Allowed,
-            Err(e) => {
-                tracing::warn!(error = %e, "rate limit not checked: redis failed");
-                Verdict::Allowed
-            }
+            None => Verdict::Allowed,
         }
     }
 
