@@ -143,33 +143,38 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, serde_json::Value), BookingError>>,
 {
-    once_finishing(hot, ttl_seconds, key, caller, request, || async {
+    let op = |()| async {
         op().await.map(|(status, body)| Answer {
             status,
             body,
             finish: None,
         })
-    })
-    .await
+    };
+    once_with(hot, ttl_seconds, key, caller, request, ready(()), op).await
 }
 
-/// [`once`] for an operation whose [`Answer`] carries work to finish alongside
-/// storing it.
-pub async fn once_finishing<'a, F, Fut>(
+/// [`once`] for an operation that starts with a read (`ahead`: a lookup in Redis that
+/// changes nothing) and whose [`Answer`] may carry work to finish alongside storing it.
+/// The read runs alongside the count and the claim, so both share a round trip; when the
+/// request goes no further (over the limit, a retry) its result is dropped.
+pub async fn once_with<'a, A, P, F, Fut>(
     hot: &HotStore,
     ttl_seconds: u32,
     key: Option<&IdempotencyKey>,
     caller: &Caller,
     request: &[u8],
+    ahead: A,
     op: F,
 ) -> Result<HttpResponse, BookingError>
 where
-    F: FnOnce() -> Fut,
+    A: Future<Output = P>,
+    F: FnOnce(P) -> Fut,
     Fut: Future<Output = Result<Answer<'a>, BookingError>>,
 {
     let Some(key) = key else {
-        count_change(hot, caller).await?;
-        let (outcome, finish) = split(op().await);
+        let (counted, read) = futures::join!(count_change(hot, caller), ahead);
+        counted?;
+        let (outcome, finish) = split(op(read).await);
         finish.await;
         return respond(outcome);
     };
@@ -186,7 +191,8 @@ where
         pending: &pending,
         pending_ms: PENDING_MS,
     };
-    match hot.first_step(caller.counter(), Some(claim)).await? {
+    let (step, read) = futures::join!(hot.first_step(caller.counter(), Some(claim)), ahead);
+    match step? {
         FirstStep::Go => {}
         FirstStep::Limited {
             retry_after_seconds,
@@ -194,7 +200,7 @@ where
         FirstStep::Claimed(stored) => return replay(stored.as_deref(), &fp),
     }
     let mut conn = hot.conn();
-    let (outcome, finish) = split(op().await);
+    let (outcome, finish) = split(op(read).await);
     let stored = match &outcome {
         Ok((status, body)) => Some((*status, body.clone())),
         // A refusal is an answer too; a 5xx is not, and may be retried.

@@ -80,6 +80,14 @@ impl SlotView {
     }
 }
 
+/// The campaigns by invitation a hold asked about, and those of them the citizen is
+/// invited to, as the hold script takes them (`,3,7,`; `,` for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invited {
+    asked: Vec<CampaignId>,
+    list: String,
+}
+
 /// The owner and expiry of a live hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoldRecord {
@@ -141,9 +149,8 @@ impl HotStore {
     }
 
     /// Takes a place for `owner` if the slot has one and the owner may book its
-    /// campaign. `invitation_campaigns` are the campaigns by invitation the caller knows
-    /// of: the owner's invitations to them are read in one command before the script. A
-    /// slot of an invitation campaign not among them (made since the caller's catalog was
+    /// campaign. `invited` is what [`HotStore::invitations`] read before; a slot of an
+    /// invitation campaign it did not ask about (made since the caller's catalog was
     /// read) costs one more look, so the gate never refuses someone invited.
     pub async fn hold(
         &self,
@@ -151,17 +158,16 @@ impl HotStore {
         owner: &str,
         now_ms: i64,
         expires_ms: i64,
-        invitation_campaigns: &[CampaignId],
+        invited: &Invited,
     ) -> HotResult<HoldOutcome> {
-        let invited = self.invited_among(owner, invitation_campaigns).await?;
         let (mut status, mut left, mut campaign) = self
-            .run_hold(hold, owner, now_ms, expires_ms, &invited)
+            .run_hold(hold, owner, now_ms, expires_ms, &invited.list)
             .await?;
-        if status == "not_invited" && !invitation_campaigns.contains(&CampaignId(campaign)) {
-            let invited = self.invited_among(owner, &[CampaignId(campaign)]).await?;
-            if invited != "," {
+        if status == "not_invited" && !invited.asked.contains(&CampaignId(campaign)) {
+            let invited = self.invitations(owner, vec![CampaignId(campaign)]).await?;
+            if invited.list != "," {
                 (status, left, campaign) = self
-                    .run_hold(hold, owner, now_ms, expires_ms, &invited)
+                    .run_hold(hold, owner, now_ms, expires_ms, &invited.list)
                     .await?;
             }
         }
@@ -178,28 +184,25 @@ impl HotStore {
         })
     }
 
-    /// Which of `campaigns` the owner is invited to, as the hold script takes them
-    /// (`,3,7,`; `,` for none).
-    async fn invited_among(&self, owner: &str, campaigns: &[CampaignId]) -> HotResult<String> {
-        let mut out = String::from(",");
-        if campaigns.is_empty() {
-            return Ok(out);
+    /// Which of the campaigns by invitation `asked` the owner is invited to: one command,
+    /// none when `asked` is empty. A read only, so it can go ahead of the request's claim.
+    pub async fn invitations(&self, owner: &str, asked: Vec<CampaignId>) -> HotResult<Invited> {
+        let mut list = String::from(",");
+        if asked.is_empty() {
+            return Ok(Invited { asked, list });
         }
-        let fields: Vec<String> = campaigns
-            .iter()
-            .map(|c| keys::gate_field(owner, c.0))
-            .collect();
+        let fields: Vec<String> = asked.iter().map(|c| keys::gate_field(owner, c.0)).collect();
         let present: Vec<Option<String>> = redis::cmd("HMGET")
             .arg(self.keys.invitations(owner))
             .arg(&fields)
             .query_async(&mut self.conn())
             .await?;
-        for (c, p) in campaigns.iter().zip(present) {
+        for (c, p) in asked.iter().zip(present) {
             if p.is_some() {
-                out.push_str(&format!("{},", c.0));
+                list.push_str(&format!("{},", c.0));
             }
         }
-        Ok(out)
+        Ok(Invited { asked, list })
     }
 
     async fn run_hold(

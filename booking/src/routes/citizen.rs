@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::fingerprint;
 use crate::domain::{BookingId, HoldId, SiteId, SlotId};
 use crate::error::BookingError;
-use crate::idempotency::{count_change, once, once_finishing, Answer, IdempotencyHeader};
+use crate::idempotency::{count_change, once, once_with, Answer, IdempotencyHeader};
 use crate::service::catalog::{SiteDay, SitePage, SiteQuery};
 use crate::service::citizen::HoldReceipt;
 use crate::service::{Acting, Service};
@@ -81,14 +81,15 @@ pub async fn create_hold(
 ) -> Reply {
     let who = Acting::from(who);
     let fp = fingerprint(&req, &*body)?;
-    once_finishing(
+    once_with(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
         &svc.caller(&who),
         &fp,
-        || async {
-            let held = svc.hold(&who, body.slot_id).await?;
+        svc.hold_ahead(&who, body.slot_id),
+        |invited| async {
+            let held = svc.hold(&who, body.slot_id, invited?).await?;
             Ok(Answer {
                 status: StatusCode::CREATED,
                 body: to_json(&held.receipt)?,
@@ -136,15 +137,20 @@ pub async fn confirm(
 ) -> Reply {
     let who = Acting::from(who);
     let fp = fingerprint(&req, &*body)?;
-    once(
+    once_with(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
         &svc.caller(&who),
         &fp,
-        || async {
-            let booking = svc.confirm(&who, &body.hold_id).await?;
-            Ok((StatusCode::CREATED, to_json(&booking)?))
+        svc.hold_record(&body.hold_id),
+        |record| async {
+            let booking = svc.confirm(&who, &body.hold_id, record?).await?;
+            Ok(Answer {
+                status: StatusCode::CREATED,
+                body: to_json(&booking)?,
+                finish: None,
+            })
         },
     )
     .await

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{booking_letter, record_helper, Acting, Service};
 use crate::domain::{BookingId, CampaignId, HoldId, SlotId};
 use crate::error::{BookingError, Result};
-use crate::hot::{HoldOutcome, HoldRecord};
+use crate::hot::{HoldOutcome, HoldRecord, Invited};
 use crate::store::bookings::{self, BookingView, InsertConflict, NewBooking};
 use crate::store::{self, slots};
 
@@ -36,19 +36,28 @@ pub struct NewHold<'a> {
 }
 
 impl Service {
+    /// What a hold of `slot` reads first: the citizen's invitations, when the slot's
+    /// campaign is (or may be) by invitation. It changes nothing, so it can go ahead of
+    /// the request's claim (`idempotency::once_with`).
+    pub async fn hold_ahead(&self, who: &Acting, slot: SlotId) -> Result<Invited> {
+        let owner = self.pseudonym(&who.cpr);
+        let asked = self
+            .slot_campaigns
+            .to_ask(slot, self.catalog.snapshot().invitation_campaigns());
+        Ok(self.hot.invitations(owner.as_str(), asked).await?)
+    }
+
     /// Holds one place in a slot for the hold lifetime. A citizen has at most one live
-    /// hold per campaign: a new hold gives the previous one back (`settle`).
-    pub async fn hold(&self, who: &Acting, slot: SlotId) -> Result<NewHold<'_>> {
+    /// hold per campaign: a new hold gives the previous one back (`settle`). `invited`
+    /// is what [`Service::hold_ahead`] read.
+    pub async fn hold(&self, who: &Acting, slot: SlotId, invited: Invited) -> Result<NewHold<'_>> {
         let owner = self.pseudonym(&who.cpr);
         let hold = HoldId::generate(slot);
         let now = self.clock.now_ms();
         let expires = now + self.hold_ms();
-        let gated = self
-            .slot_campaigns
-            .to_ask(slot, self.catalog.snapshot().invitation_campaigns());
         let mut outcome = self
             .hot
-            .hold(&hold, owner.as_str(), now, expires, &gated)
+            .hold(&hold, owner.as_str(), now, expires, &invited)
             .await?;
         if outcome == HoldOutcome::Missing {
             // New slot or Redis lost its data: load this one slot and try again.
@@ -58,7 +67,7 @@ impl Service {
             self.hot.apply(&row.state, None).await?;
             outcome = self
                 .hot
-                .hold(&hold, owner.as_str(), now, expires, &gated)
+                .hold(&hold, owner.as_str(), now, expires, &invited)
                 .await?;
         }
         self.days.forget_slot(slot);
@@ -126,12 +135,24 @@ impl Service {
         }
     }
 
-    /// Checks that `hold` is live and the caller's. A hold that was confirmed already
-    /// is refused with `HoldAlreadyConfirmed` (a retry with the same Idempotency-Key
-    /// gets the first answer instead, from the idempotency store).
-    pub(super) async fn check_hold(&self, who: &Acting, hold: &HoldId) -> Result<()> {
+    /// A hold's record in Redis, as [`Service::check_hold`] takes it. It changes
+    /// nothing, so a confirmation reads it ahead of its claim.
+    pub async fn hold_record(&self, hold: &HoldId) -> Result<Option<HoldRecord>> {
+        Ok(self.hot.hold_record(hold).await?)
+    }
+
+    /// Checks that `hold` is live and the caller's, by its `record` read just before. A
+    /// hold that was confirmed already is refused with `HoldAlreadyConfirmed` (a retry
+    /// with the same Idempotency-Key gets the first answer instead, from the idempotency
+    /// store).
+    pub(super) async fn check_hold(
+        &self,
+        who: &Acting,
+        hold: &HoldId,
+        record: Option<HoldRecord>,
+    ) -> Result<()> {
         let owner = self.pseudonym(&who.cpr);
-        match self.hot.hold_record(hold).await? {
+        match record {
             Some(HoldRecord { owner: o, .. }) if o != owner.as_str() => {
                 Err(BookingError::HoldNotYours)
             }
@@ -204,7 +225,8 @@ impl Service {
         id: BookingId,
         hold: &HoldId,
     ) -> Result<BookingView> {
-        self.check_hold(who, hold).await?;
+        self.check_hold(who, hold, self.hold_record(hold).await?)
+            .await?;
         let now = self.clock.now();
         let new_id = BookingId::new();
         let mut client = self.client().await?;

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use super::{booking_letter, record_helper, Acting, Service};
 use crate::domain::{BookingId, HoldId, SlotId};
 use crate::error::{BookingError, Result};
+use crate::hot::HoldRecord;
 use crate::store;
 use crate::store::bookings::{self, BookingView, NewBooking};
 use crate::store::slots::{self, SlotRow};
@@ -52,8 +53,14 @@ impl Service {
     /// Turns a live hold into a booking: the place is taken (never past capacity), the
     /// booking inserted (one active per campaign) and the confirmation letter queued, in
     /// one PostgreSQL transaction shared with other confirmations arriving at once.
-    pub async fn confirm(&self, who: &Acting, hold: &HoldId) -> Result<BookingView> {
-        self.check_hold(who, hold).await?;
+    /// `record` is the hold's record, read just before ([`Service::hold_record`]).
+    pub async fn confirm(
+        &self,
+        who: &Acting,
+        hold: &HoldId,
+        record: Option<HoldRecord>,
+    ) -> Result<BookingView> {
+        self.check_hold(who, hold, record).await?;
         let (reply, answer) = oneshot::channel();
         let job = Job {
             who: who.clone(),

@@ -39,13 +39,14 @@ async fn the_gate_admits_exactly_the_invited_even_to_a_campaign_the_caller_has_n
     let held = |owner: &'static str, slot: i64, known: &'static [CampaignId]| {
         let hot = hot.clone();
         async move {
+            let invited = hot.invitations(owner, known.to_vec()).await.unwrap();
             let outcome = hot
                 .hold(
                     &HoldId::generate(SlotId(slot)),
                     owner,
                     now,
                     now + 60_000,
-                    known,
+                    &invited,
                 )
                 .await
                 .unwrap();
