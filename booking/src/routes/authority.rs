@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::fingerprint;
 use crate::domain::{Capacity, NewCampaign, NewSite, SiteId, SlotId, SlotPlan};
 use crate::error::BookingError;
-use crate::idempotency::{once, Caller, IdempotencyHeader};
+use crate::idempotency::{once, IdempotencyHeader};
 use crate::service::authority::{SlotDetail, SlotsCreated};
 use crate::service::Service;
 use crate::store::campaigns::Campaign;
@@ -36,7 +36,7 @@ pub async fn create_campaign(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let new: NewCampaign = serde_json::from_value(body.into_inner())
@@ -94,7 +94,7 @@ async fn write_site(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let new: NewSite = serde_json::from_value(body.into_inner())
@@ -163,7 +163,7 @@ pub async fn create_slots(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let plan: SlotPlan = serde_json::from_value(body.into_inner())
@@ -191,7 +191,7 @@ pub async fn close_site(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let n = svc.close_site(site).await?;
@@ -233,7 +233,7 @@ pub async fn set_capacity(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let d = svc.set_capacity(slot, body.capacity).await?;
@@ -258,7 +258,7 @@ pub async fn close_slot(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let d = svc.close_slot(slot).await?;

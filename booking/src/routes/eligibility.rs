@@ -11,7 +11,7 @@ use serde_json::json;
 use super::fingerprint;
 use crate::domain::eligibility::Criteria;
 use crate::error::BookingError;
-use crate::idempotency::{once, Caller, IdempotencyHeader};
+use crate::idempotency::{once, IdempotencyHeader};
 use crate::service::eligibility::{Eligibility, NewCohort, NewWave, WaveDetail};
 use crate::service::{Acting, Service};
 use crate::store::waves::{Cohort, Wave};
@@ -56,7 +56,7 @@ pub async fn create_cohort(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let new: NewCohort = parse(body.into_inner())?;
@@ -114,7 +114,7 @@ pub async fn create_wave(
         &svc.hot,
         svc.settings().idempotency_seconds,
         key.0.as_ref(),
-        &Caller::authority(svc.hot.keys(), &who.id),
+        &svc.authority_caller(&who),
         &fp,
         || async {
             let new: NewWave = parse(body.into_inner())?;

@@ -136,6 +136,11 @@ impl Service {
         )
     }
 
+    /// An authority's user, for `crate::idempotency`: their records, no limit.
+    pub fn authority_caller(&self, who: &identity::Authority) -> Caller {
+        Caller::authority(self.hot.keys(), &who.id)
+    }
+
     pub fn pseudonym(&self, cpr: &Cpr) -> Pseudonym {
         self.pseudonyms.pseudonymize(cpr)
     }
