@@ -106,6 +106,11 @@ pub struct LimitSettings {
     /// Requests under `/v1` one instance works on at once; past it the service answers
     /// 503 with Retry-After at once instead of queueing. 0 turns the limit off.
     pub max_in_flight: usize,
+    /// Of those, the places only requests that finish a citizen's work may take
+    /// (confirming or moving with a hold, extending or releasing one; at most half of
+    /// `max_in_flight`): past capacity new holds and reads are shed first, so a hold
+    /// already taken is confirmed rather than wasted.
+    pub reserved_for_finishing: usize,
     /// The Retry-After sent with a 503 when shedding, in seconds.
     pub retry_after_seconds: u32,
     /// Requests under `/v1` per client address per window (0: no limit).
@@ -128,6 +133,7 @@ impl Default for LimitSettings {
     fn default() -> Self {
         Self {
             max_in_flight: 512,
+            reserved_for_finishing: 128,
             retry_after_seconds: 2,
             per_address: 1200,
             per_citizen: 120,

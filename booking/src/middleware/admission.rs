@@ -2,10 +2,16 @@
 //! A request past the cap is answered 503 `overloaded` with Retry-After straight away:
 //! it never queues behind the admitted ones, so their latency stays bounded, and it
 //! never reaches PostgreSQL or Redis, so nothing half-done is left behind.
+//!
+//! Not every request weighs the same past capacity. A confirmation finishes what its
+//! hold started; shedding it wastes the hold (and keeps its place from others until it
+//! runs out), and the citizen must start over. So `limits.reserved_for_finishing` of the
+//! places are kept for requests that finish a citizen's work ([`Work::Finishing`]): new
+//! holds and reads are shed first, and what was started gets done.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
 use service_kit::Problem;
@@ -21,7 +27,47 @@ pub struct Admission {
     /// Requests shed since start (the waiting room's controller reads the increase).
     shed_total: Arc<AtomicU64>,
     max: usize,
+    /// What requests that start new work may fill: `max` less the reserve.
+    max_starting: usize,
     retry_after: u32,
+}
+
+/// What a request does, for admission past capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// Finishes or gives back what a citizen holds: confirming or moving with a hold
+    /// (`POST /v1/bookings`, `POST /v1/bookings/{id}/move`), extending or releasing a
+    /// hold (`POST /v1/holds/{id}/extend`, `DELETE /v1/holds/{id}`).
+    Finishing,
+    /// Everything else: new holds, reads, authorities' work.
+    Starting,
+}
+
+impl Work {
+    pub fn of(method: &Method, path: &str) -> Self {
+        let Some(rest) = path.strip_prefix("/v1/") else {
+            return Work::Starting;
+        };
+        // The id between a collection and its action: one non-empty segment.
+        let one_segment = |s: &str| !s.is_empty() && !s.contains('/');
+        let under = |collection: &str, action: &str| {
+            rest.strip_prefix(collection)
+                .and_then(|r| r.strip_suffix(action))
+                .is_some_and(one_segment)
+        };
+        let finishing = match *method {
+            Method::POST => {
+                rest == "bookings" || under("bookings/", "/move") || under("holds/", "/extend")
+            }
+            Method::DELETE => rest.strip_prefix("holds/").is_some_and(one_segment),
+            _ => false,
+        };
+        if finishing {
+            Work::Finishing
+        } else {
+            Work::Starting
+        }
+    }
 }
 
 /// A request's place; gives it back when dropped (also when the client goes away).
@@ -36,19 +82,27 @@ impl Drop for Admitted {
 
 impl Admission {
     pub fn new(settings: &LimitSettings) -> Self {
+        let max = settings.max_in_flight;
+        // At most half the places are reserved, so new work is never shut out.
+        let reserved = settings.reserved_for_finishing.min(max / 2);
         Self {
             in_flight: Arc::new(AtomicUsize::new(0)),
             shed_total: Arc::new(AtomicU64::new(0)),
-            max: settings.max_in_flight,
+            max,
+            max_starting: max - reserved,
             retry_after: settings.retry_after_seconds.max(1),
         }
     }
 
-    /// A place if one is free (always, when the limit is off).
-    pub fn try_admit(&self) -> Option<Admitted> {
+    /// A place for `work` if one is free (always, when the limit is off).
+    pub fn try_admit(&self, work: Work) -> Option<Admitted> {
+        let cap = match work {
+            Work::Finishing => self.max,
+            Work::Starting => self.max_starting,
+        };
         let before = self.in_flight.fetch_add(1, Ordering::AcqRel);
         let place = Admitted(self.in_flight.clone());
-        if self.max > 0 && before >= self.max {
+        if self.max > 0 && before >= cap {
             return None; // `place` drops here and gives the slot back
         }
         Some(place)
@@ -98,7 +152,7 @@ pub async fn admit(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    match admission.try_admit() {
+    match admission.try_admit(Work::of(req.method(), req.path())) {
         Some(_place) => {
             let route = service_kit::http::route_of(&req);
             let started = std::time::Instant::now();
@@ -124,30 +178,88 @@ pub async fn admit(
 mod tests {
     use super::*;
 
-    fn with_max(max: usize) -> Admission {
+    use Work::{Finishing, Starting};
+
+    fn with_max(max: usize, reserved: usize) -> Admission {
         Admission::new(&LimitSettings {
             max_in_flight: max,
+            reserved_for_finishing: reserved,
             ..LimitSettings::default()
         })
     }
 
     #[test]
     fn admits_up_to_the_cap_and_again_after_a_release() {
-        let a = with_max(2);
-        let one = a.try_admit().expect("first");
-        let two = a.try_admit().expect("second");
-        assert!(a.try_admit().is_none(), "third is shed");
+        let a = with_max(2, 0);
+        let one = a.try_admit(Starting).expect("first");
+        let two = a.try_admit(Starting).expect("second");
+        assert!(a.try_admit(Starting).is_none(), "third is shed");
+        assert!(a.try_admit(Finishing).is_none(), "no reserve");
         assert_eq!(a.in_flight(), 2, "a shed request leaves no trace");
         drop(one);
-        let three = a.try_admit().expect("a place came free");
+        let three = a.try_admit(Starting).expect("a place came free");
         drop((two, three));
         assert_eq!(a.in_flight(), 0);
     }
 
     #[test]
+    fn the_reserve_is_for_finishing_work_only() {
+        let a = with_max(4, 1);
+        let started: Vec<_> = (0..3).map(|_| a.try_admit(Starting).unwrap()).collect();
+        assert!(
+            a.try_admit(Starting).is_none(),
+            "new work stops short of the reserve"
+        );
+        let finishing = a.try_admit(Finishing).expect("the reserved place");
+        assert!(a.try_admit(Finishing).is_none(), "the whole cap is taken");
+        drop(started);
+        let more: Vec<_> = (0..3).map(|_| a.try_admit(Finishing).unwrap()).collect();
+        assert!(
+            a.try_admit(Starting).is_none(),
+            "finishing work may fill it all"
+        );
+        drop((finishing, more));
+        assert_eq!(a.in_flight(), 0);
+    }
+
+    #[test]
+    fn at_most_half_the_places_are_reserved() {
+        let a = with_max(4, 100);
+        let started: Vec<_> = (0..2).map(|_| a.try_admit(Starting).unwrap()).collect();
+        assert!(a.try_admit(Starting).is_none());
+        assert_eq!(started.len(), 2);
+    }
+
+    #[test]
+    fn confirming_moving_extending_and_releasing_finish_work() {
+        for (method, path) in [
+            (Method::POST, "/v1/bookings"),
+            (Method::POST, "/v1/bookings/0c9a/move"),
+            (Method::POST, "/v1/holds/42.ab/extend"),
+            (Method::DELETE, "/v1/holds/42.ab"),
+        ] {
+            assert_eq!(Work::of(&method, path), Finishing, "{method} {path}");
+        }
+        for (method, path) in [
+            (Method::POST, "/v1/holds"),
+            (Method::GET, "/v1/sites/3/slots"),
+            (Method::GET, "/v1/bookings"),
+            (Method::DELETE, "/v1/bookings/0c9a"),
+            (Method::POST, "/v1/bookings/x"),
+            (Method::POST, "/v1/bookings//move"),
+            (Method::POST, "/v1/holds/a/b/extend"),
+            (Method::DELETE, "/v1/holds/"),
+            (Method::DELETE, "/v1/holds/a/b"),
+            (Method::POST, "/bookings"),
+        ] {
+            assert_eq!(Work::of(&method, path), Starting, "{method} {path}");
+        }
+    }
+
+    #[test]
     fn zero_means_no_limit() {
-        let a = with_max(0);
-        let held: Vec<_> = (0..10_000).filter_map(|_| a.try_admit()).collect();
+        let a = with_max(0, 10);
+        let held: Vec<_> = (0..10_000).filter_map(|_| a.try_admit(Starting)).collect();
         assert_eq!(held.len(), 10_000);
     }
 }

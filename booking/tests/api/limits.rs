@@ -1,5 +1,6 @@
 //! Overload shedding and rate limits, against the real service, PostgreSQL and Redis.
 
+use booking::middleware::admission::Work;
 use booking::middleware::Admission;
 use booking::settings::{LimitSettings, Settings};
 use booking::startup::Application;
@@ -61,7 +62,9 @@ async fn past_its_in_flight_cap_the_service_sheds_with_503_and_retry_after() {
     );
 
     // Three requests in flight: the cap is reached.
-    let places: Vec<_> = (0..3).map(|_| admission.try_admit().unwrap()).collect();
+    let places: Vec<_> = (0..3)
+        .map(|_| admission.try_admit(Work::Finishing).unwrap())
+        .collect();
     let r = http.get(&sites).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(assert_retry_after(&r), 4);
@@ -83,6 +86,55 @@ async fn past_its_in_flight_cap_the_service_sheds_with_503_and_retry_after() {
         StatusCode::OK
     );
     assert_eq!(admission.in_flight(), 0);
+}
+
+#[tokio::test]
+async fn past_the_share_of_new_work_a_confirmation_still_gets_in() {
+    let (address, admission) = app_and_admission(LimitSettings {
+        max_in_flight: 4,
+        reserved_for_finishing: 2,
+        ..LimitSettings::off()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let sites = format!("{address}/v1/sites");
+    let confirm = || {
+        http.post(format!("{address}/v1/bookings"))
+            .json(&serde_json::json!({"hold_id": "1.00"}))
+            .send()
+    };
+
+    let started: Vec<_> = (0..2)
+        .map(|_| admission.try_admit(Work::Starting).unwrap())
+        .collect();
+    let r = http.get(&sites).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a read is new work"
+    );
+    let r = confirm().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "the confirmation took a reserved place and got as far as the token check"
+    );
+
+    let finishing: Vec<_> = (0..2)
+        .map(|_| admission.try_admit(Work::Finishing).unwrap())
+        .collect();
+    let r = confirm().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "every place is taken"
+    );
+    assert_eq!(admission.in_flight(), 4);
+    drop((started, finishing));
+    assert_eq!(
+        http.get(&sites).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
