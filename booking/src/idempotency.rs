@@ -143,14 +143,14 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, serde_json::Value), BookingError>>,
 {
-    let op = |()| async {
+    let answered = |()| async {
         op().await.map(|(status, body)| Answer {
             status,
             body,
             finish: None,
         })
     };
-    once_with(hot, ttl_seconds, key, caller, request, ready(()), op).await
+    once_with(hot, ttl_seconds, key, caller, request, ready(()), answered).await
 }
 
 /// [`once`] for an operation that starts with a read (`ahead`: a lookup in Redis that
