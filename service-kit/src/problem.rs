@@ -25,6 +25,11 @@ pub struct Problem {
     /// Seconds a client should wait before retrying (also sent as `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
+    /// Extension members (RFC 9457 section 3.2): what a client needs to act on this
+    /// problem, e.g. the waiting room to join for `admission_required`.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty", default)]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -36,7 +41,25 @@ impl Problem {
             code: code.to_owned(),
             detail: Some(detail.into()),
             retry_after: None,
+            extensions: serde_json::Map::new(),
         }
+    }
+
+    /// Adds an extension member. The standard members keep their names.
+    pub fn with_extension(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        const STANDARD: [&str; 7] = [
+            "type",
+            "title",
+            "status",
+            "code",
+            "detail",
+            "retry_after",
+            "instance",
+        ];
+        if !STANDARD.contains(&name) {
+            self.extensions.insert(name.to_owned(), value.into());
+        }
+        self
     }
 
     pub fn with_retry_after(mut self, seconds: u32) -> Self {
@@ -71,5 +94,35 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         self.to_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_extension_member_sits_beside_the_standard_ones_and_reads_back() {
+        let p = Problem::new(StatusCode::FORBIDDEN, "admission_required", "queue first")
+            .with_extension("waiting_room", "opening-60-plus")
+            .with_extension("code", "something_else");
+        let wire = serde_json::to_value(&p).unwrap();
+        assert_eq!(wire["waiting_room"], "opening-60-plus");
+        assert_eq!(wire["code"], "admission_required");
+        assert_eq!(serde_json::from_value::<Problem>(wire).unwrap(), p);
+    }
+
+    #[test]
+    fn without_extensions_the_body_has_only_the_standard_members() {
+        let p = Problem::new(StatusCode::CONFLICT, "slot_full", "taken");
+        let wire = serde_json::to_value(&p).unwrap();
+        let mut names: Vec<&str> = wire
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["code", "detail", "status", "title", "type"]);
     }
 }

@@ -1,7 +1,7 @@
 //! The waiting room's gate: while a room with the hold gate is open, `POST /v1/holds`
 //! needs a valid admission token in `Admission-Token` (signed, unexpired, for that
-//! room). Without one: 403 `admission_required`, pointing at the waiting room. The check
-//! is in memory (an HMAC), no store is touched.
+//! room). Without one: 403 `admission_required`, naming the room to join in its
+//! `waiting_room` member. The check is in memory (an HMAC), no store is touched.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -25,14 +25,17 @@ pub async fn gate(
                 .headers()
                 .get(ADMISSION_TOKEN)
                 .and_then(|v| v.to_str().ok());
-            if !room.gate_allows(token) {
+            if let Some(name) = room.gate_for(token) {
                 metrics::counter!("booking_shed_total", "reason" => "admission_required")
                     .increment(1);
                 let problem = Problem::new(
                     StatusCode::FORBIDDEN,
                     "admission_required",
-                    "bookings for this opening go through the waiting room: join it at /waiting-room/{room} and send the admission token you get as Admission-Token",
-                );
+                    format!(
+                        "bookings for this opening go through the waiting room: join it at /waiting-room/{name} (or POST /v1/waiting-rooms/{name}/visitors) and send the admission token you get as Admission-Token"
+                    ),
+                )
+                .with_extension("waiting_room", name);
                 let (req, _) = req.into_parts();
                 return Ok(ServiceResponse::new(req, problem.to_response()));
             }

@@ -70,6 +70,7 @@ pub struct HoldRequest {
 #[utoipa::path(post, path = "/v1/holds", request_body = HoldRequest,
     responses((status = 201, body = HoldReceipt),
         (status = 409, body = service_kit::Problem, description = "slot_full, slot_closed or slot_in_past"),
+        (status = 403, body = service_kit::Problem, description = "admission_required: an opening is gated; join the waiting room its `waiting_room` member names and send the admission token as Admission-Token"),
         (status = 404, body = service_kit::Problem)),
     security(("bearer" = [])), tag = "citizen")]
 pub async fn create_hold(

@@ -316,23 +316,20 @@ impl WaitingRoom {
         Ok(())
     }
 
-    /// Whether holds need an admission token now, and if so whether `token` is one
-    /// (signed, unexpired, for a gated open room).
-    pub fn gate_allows(&self, token: Option<&str>) -> bool {
+    /// The waiting room a hold must come through now, or `None` when it may go: no open
+    /// room gates holds, or `token` is an admission (signed, unexpired) to one that does.
+    pub fn gate_for(&self, token: Option<&str>) -> Option<String> {
         let gated = match self.gated.read() {
             Ok(g) => g.clone(),
-            Err(_) => return true,
+            Err(_) => return None,
         };
-        if gated.is_empty() {
-            return true;
-        }
-        let Some(token) = token else {
-            return false;
-        };
-        match token::verify(self.settings.secret.as_bytes(), token, self.clock.now_ms()) {
-            Ok(a) => gated.contains(&a.room),
-            Err(_) => false,
-        }
+        let first = gated.first()?;
+        let admitted = token
+            .and_then(|t| {
+                token::verify(self.settings.secret.as_bytes(), t, self.clock.now_ms()).ok()
+            })
+            .is_some_and(|a| gated.contains(&a.room));
+        (!admitted).then(|| first.clone())
     }
 
     pub fn settings(&self) -> &WaitingRoomSettings {

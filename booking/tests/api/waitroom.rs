@@ -220,6 +220,7 @@ async fn the_gate_lets_holds_through_only_with_an_admission_token() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "admission_required");
+    assert_eq!(body["waiting_room"], "dose-1", "{body}");
 
     // The page joins, redirects to itself with the visitor id, shows the place and
     // refreshes itself.
