@@ -35,9 +35,11 @@ pub struct Admission {
 /// What a request does, for admission past capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Work {
-    /// Finishes or gives back what a citizen holds: confirming or moving with a hold
-    /// (`POST /v1/bookings`, `POST /v1/bookings/{id}/move`), extending or releasing a
-    /// hold (`POST /v1/holds/{id}/extend`, `DELETE /v1/holds/{id}`).
+    /// Finishes, gives back or keeps what a citizen has: confirming or moving with a
+    /// hold (`POST /v1/bookings`, `POST /v1/bookings/{id}/move`), extending or releasing
+    /// a hold (`POST /v1/holds/{id}/extend`, `DELETE /v1/holds/{id}`), and a waiting-room
+    /// visitor's refresh (`GET /v1/waiting-rooms/{room}/visitors/{visitor}`): shed, it
+    /// would let a place in the queue lapse while the crowd it holds back grows.
     Finishing,
     /// Everything else: new holds, reads, authorities' work.
     Starting,
@@ -60,6 +62,10 @@ impl Work {
                 rest == "bookings" || under("bookings/", "/move") || under("holds/", "/extend")
             }
             Method::DELETE => rest.strip_prefix("holds/").is_some_and(one_segment),
+            Method::GET => rest
+                .strip_prefix("waiting-rooms/")
+                .and_then(|r| r.split_once("/visitors/"))
+                .is_some_and(|(room, visitor)| one_segment(room) && one_segment(visitor)),
             _ => false,
         };
         if finishing {
@@ -231,12 +237,13 @@ mod tests {
     }
 
     #[test]
-    fn confirming_moving_extending_and_releasing_finish_work() {
+    fn confirming_moving_extending_releasing_and_keeping_a_queue_place_finish_work() {
         for (method, path) in [
             (Method::POST, "/v1/bookings"),
             (Method::POST, "/v1/bookings/0c9a/move"),
             (Method::POST, "/v1/holds/42.ab/extend"),
             (Method::DELETE, "/v1/holds/42.ab"),
+            (Method::GET, "/v1/waiting-rooms/dose-1/visitors/3f2a"),
         ] {
             assert_eq!(Work::of(&method, path), Finishing, "{method} {path}");
         }
@@ -251,6 +258,11 @@ mod tests {
             (Method::DELETE, "/v1/holds/"),
             (Method::DELETE, "/v1/holds/a/b"),
             (Method::POST, "/bookings"),
+            // Joining a queue is new work; so is asking about a visitor with no id.
+            (Method::POST, "/v1/waiting-rooms/dose-1/visitors"),
+            (Method::GET, "/v1/waiting-rooms/dose-1/visitors/"),
+            (Method::GET, "/v1/waiting-rooms//visitors/3f2a"),
+            (Method::GET, "/v1/waiting-rooms/dose-1/visitors/3f2a/x"),
         ] {
             assert_eq!(Work::of(&method, path), Starting, "{method} {path}");
         }
