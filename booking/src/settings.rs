@@ -107,9 +107,9 @@ pub struct LimitSettings {
     /// 503 with Retry-After at once instead of queueing. 0 turns the limit off.
     pub max_in_flight: usize,
     /// Of those, the places only requests that finish a citizen's work may take
-    /// (confirming or moving with a hold, extending or releasing one; at most half of
-    /// `max_in_flight`): past capacity new holds and reads are shed first, so a hold
-    /// already taken is confirmed rather than wasted.
+    /// (confirming or moving with a hold, extending or releasing one, refreshing a place
+    /// in a waiting room; at most half of `max_in_flight`): past capacity new holds and
+    /// reads are shed first, so a hold already taken is confirmed rather than wasted.
     pub reserved_for_finishing: usize,
     /// The Retry-After sent with a 503 when shedding, in seconds.
     pub retry_after_seconds: u32,
@@ -124,9 +124,11 @@ pub struct LimitSettings {
     /// Client addresses exempt from the per-address limit (exact IPs), e.g. the load
     /// generator of a benchmark. Per-citizen limits still apply to them.
     pub address_allow: Vec<String>,
-    /// Take the client address from the last `X-Forwarded-For` hop. Only behind a
-    /// proxy that sets it; otherwise anyone could pick their own address.
-    pub trust_forwarded_for: bool,
+    /// Peers (exact IPs) whose `X-Forwarded-For` names the client: the citizen web
+    /// front end, a load balancer. Their requests count against the address in the
+    /// header's last hop; everyone else's against their own address, header or not (or
+    /// anyone could pick an address of their own).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for LimitSettings {
@@ -139,7 +141,7 @@ impl Default for LimitSettings {
             per_citizen: 120,
             window_seconds: 60,
             address_allow: Vec::new(),
-            trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -28,6 +28,7 @@ pub struct RateLimiter {
     hot: HotStore,
     settings: Arc<LimitSettings>,
     allow: Arc<HashSet<IpAddr>>,
+    proxies: Arc<HashSet<IpAddr>>,
     address_secret: Arc<Vec<u8>>,
 }
 
@@ -45,19 +46,20 @@ impl RateLimiter {
         settings: &LimitSettings,
         address_secret: &str,
     ) -> anyhow::Result<Self> {
-        let allow = settings
-            .address_allow
-            .iter()
-            .map(|a| {
-                a.parse::<IpAddr>().map_err(|_| {
-                    anyhow::anyhow!("limits.address_allow: {a:?} is not an IP address")
+        let addresses = |setting: &str, list: &[String]| {
+            list.iter()
+                .map(|a| {
+                    a.parse::<IpAddr>().map_err(|_| {
+                        anyhow::anyhow!("limits.{setting}: {a:?} is not an IP address")
+                    })
                 })
-            })
-            .collect::<anyhow::Result<HashSet<_>>>()?;
+                .collect::<anyhow::Result<HashSet<_>>>()
+        };
         Ok(Self {
             hot,
             settings: Arc::new(settings.clone()),
-            allow: Arc::new(allow),
+            allow: Arc::new(addresses("address_allow", &settings.address_allow)?),
+            proxies: Arc::new(addresses("trusted_proxies", &settings.trusted_proxies)?),
             address_secret: Arc::new(format!("rate-limit-address:{address_secret}").into_bytes()),
         })
     }
@@ -89,21 +91,20 @@ impl RateLimiter {
         }
     }
 
-    /// The client's address: the peer, or the last `X-Forwarded-For` hop when the
-    /// settings trust a proxy in front.
+    /// The client's address: the last `X-Forwarded-For` hop when the peer is a trusted
+    /// proxy and names one, else the peer.
     fn client_address(&self, req: &ServiceRequest) -> Option<IpAddr> {
-        if self.settings.trust_forwarded_for {
-            let forwarded = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
+        let peer = req.peer_addr().map(|a| a.ip())?;
+        if !self.proxies.contains(&peer) {
+            return Some(peer);
         }
-        req.peer_addr().map(|a| a.ip())
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        Some(forwarded.unwrap_or(peer))
     }
 }
 

@@ -176,6 +176,68 @@ async fn one_address_is_limited_per_window_unless_allowed() {
     }
 }
 
+/// GET `path` as if sent for `client` through a proxy.
+async fn get_for(app: &TestApp, path: &str, client: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}{path}", app.address))
+        .header("X-Forwarded-For", format!("203.0.113.250, {client}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_window_and_elsewhere_the_header_is_ignored()
+{
+    let limits = LimitSettings {
+        per_address: 2,
+        window_seconds: 60,
+        ..LimitSettings::off()
+    };
+    // The citizen web front end on 127.0.0.1 names each browser's address.
+    let proxied = app_with_limits(LimitSettings {
+        trusted_proxies: vec!["127.0.0.1".into()],
+        ..limits.clone()
+    })
+    .await;
+    for client in ["198.51.100.7", "198.51.100.8"] {
+        for _ in 0..2 {
+            assert_eq!(
+                get_for(&proxied, "/v1/sites", client).await.status(),
+                StatusCode::OK
+            );
+        }
+    }
+    let r = get_for(&proxied, "/v1/sites", "198.51.100.7").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the third from one browser"
+    );
+    // The proxy's own requests (no header) count against the proxy.
+    assert_eq!(
+        proxied.get("/v1/sites", None).await.status(),
+        StatusCode::OK
+    );
+
+    // From a peer not trusted, a made-up header does not buy a new window.
+    let direct = app_with_limits(limits).await;
+    for (i, client) in ["198.51.100.7", "198.51.100.8", "198.51.100.9"]
+        .iter()
+        .enumerate()
+    {
+        let expected = if i < 2 {
+            StatusCode::OK
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(
+            get_for(&direct, "/v1/sites", client).await.status(),
+            expected
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_citizen_is_limited_alone_and_keyed_by_pseudonym() {
     let app = app_with_limits(LimitSettings {
