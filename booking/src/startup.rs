@@ -313,7 +313,7 @@ fn spawn_waiting_room(room: WaitingRoom, admission: Admission) -> JoinHandle<()>
                     }
                 }
                 last_shed = shed;
-                if let Err(e) = room.refresh_gates().await {
+                if let Err(e) = room.refresh_rooms().await {
                     tracing::warn!(error = %crate::error::error_chain(&e), "waiting room gates not read");
                 }
             }

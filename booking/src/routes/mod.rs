@@ -81,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/waves/{id}", web::get().to(eligibility::wave_detail))
             .route("/waves/{id}/close", web::post().to(eligibility::close_wave))
             .route("/waiting-rooms", web::post().to(waitroom::create_room))
+            .route("/waiting-rooms", web::get().to(waitroom::list_rooms))
             .route(
                 "/waiting-rooms/{room}/visitors",
                 web::post().to(waitroom::join),
@@ -139,6 +140,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         eligibility::close_wave,
         eligibility::my_eligibility,
         waitroom::create_room,
+        waitroom::list_rooms,
         waitroom::join,
         waitroom::status,
     ),

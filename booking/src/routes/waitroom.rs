@@ -6,10 +6,11 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use identity::Authority;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::BookingError;
+use crate::service::Service;
 use crate::waitroom::{Room, State, VisitorStatus, WaitingRoom};
 
 type Reply = Result<HttpResponse, BookingError>;
@@ -46,6 +47,35 @@ pub async fn create_room(
     Ok(HttpResponse::Created().json(serde_json::json!({
         "name": r.name, "opens_at": body.opens_at, "gate_holds": r.gate_holds
     })))
+}
+
+/// A waiting room as the public sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoomView {
+    pub name: String,
+    pub opens_at: DateTime<Utc>,
+    /// Opened already: who joins now goes to the end of the queue. Before, everyone
+    /// who joins is shuffled at the opening.
+    pub open: bool,
+    /// While open, holds need this room's admission token.
+    pub gate_holds: bool,
+}
+
+#[utoipa::path(get, path = "/v1/waiting-rooms",
+    responses((status = 200, body = [RoomView], description = "every room, by opening time")), tag = "public")]
+pub async fn list_rooms(room: web::Data<WaitingRoom>, svc: web::Data<Service>) -> Reply {
+    let now = svc.clock.now_ms();
+    let rooms: Vec<RoomView> = room
+        .known_rooms()
+        .into_iter()
+        .map(|r| RoomView {
+            opens_at: DateTime::from_timestamp_millis(r.opens_ms).unwrap_or_default(),
+            open: r.opens_ms <= now,
+            gate_holds: r.gate_holds,
+            name: r.name,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(rooms))
 }
 
 #[utoipa::path(post, path = "/v1/waiting-rooms/{room}/visitors", params(("room" = String, Path)),

@@ -87,8 +87,8 @@ pub struct WaitingRoom {
     clock: Clock,
     settings: Arc<WaitingRoomSettings>,
     scripts: Arc<Scripts>,
-    /// Open rooms with the hold gate on, refreshed by the controller every tick.
-    gated: Arc<RwLock<Vec<String>>>,
+    /// Every room, re-read by the controller every tick (and after a change here).
+    known: Arc<RwLock<Vec<Room>>>,
 }
 
 fn ms_to_time(ms: i64) -> chrono::DateTime<chrono::Utc> {
@@ -106,7 +106,7 @@ impl WaitingRoom {
                 status: Script::new(include_str!("../hot/scripts/wr_status.lua")),
                 tick: Script::new(include_str!("../hot/scripts/wr_tick.lua")),
             }),
-            gated: Arc::new(RwLock::new(Vec::new())),
+            known: Arc::new(RwLock::new(Vec::new())),
         }
     }
 
@@ -153,7 +153,7 @@ impl WaitingRoom {
             .add_command(redis::Cmd::sadd(self.registry(), &room.name))
             .exec(&self.hot.conn())
             .await?;
-        self.refresh_gates().await?;
+        self.refresh_rooms().await?;
         Ok(())
     }
 
@@ -300,36 +300,32 @@ impl WaitingRoom {
         Ok(())
     }
 
-    /// Re-reads which open rooms gate holds.
-    pub async fn refresh_gates(&self) -> Result<()> {
-        let now = self.clock.now_ms();
-        let gated: Vec<String> = self
-            .rooms()
-            .await?
-            .into_iter()
-            .filter(|r| r.gate_holds && r.opens_ms <= now)
-            .map(|r| r.name)
-            .collect();
-        if let Ok(mut g) = self.gated.write() {
-            *g = gated;
+    /// Re-reads the rooms (which gate holds, and from when).
+    pub async fn refresh_rooms(&self) -> Result<()> {
+        let mut rooms = self.rooms().await?;
+        rooms.sort_by(|a, b| (a.opens_ms, &a.name).cmp(&(b.opens_ms, &b.name)));
+        if let Ok(mut known) = self.known.write() {
+            *known = rooms;
         }
         Ok(())
+    }
+
+    /// The rooms as last read, by opening time.
+    pub fn known_rooms(&self) -> Vec<Room> {
+        self.known.read().map(|k| k.clone()).unwrap_or_default()
     }
 
     /// The waiting room a hold must come through now, or `None` when it may go: no open
     /// room gates holds, or `token` is an admission (signed, unexpired) to one that does.
     pub fn gate_for(&self, token: Option<&str>) -> Option<String> {
-        let gated = match self.gated.read() {
-            Ok(g) => g.clone(),
-            Err(_) => return None,
-        };
-        let first = gated.first()?;
+        let now = self.clock.now_ms();
+        let known = self.known.read().ok()?;
+        let mut gated = known.iter().filter(|r| r.gate_holds && r.opens_ms <= now);
+        let first = gated.clone().next()?;
         let admitted = token
-            .and_then(|t| {
-                token::verify(self.settings.secret.as_bytes(), t, self.clock.now_ms()).ok()
-            })
-            .is_some_and(|a| gated.contains(&a.room));
-        (!admitted).then(|| first.clone())
+            .and_then(|t| token::verify(self.settings.secret.as_bytes(), t, now).ok())
+            .is_some_and(|a| gated.any(|r| r.name == a.room));
+        (!admitted).then(|| first.name.clone())
     }
 
     pub fn settings(&self) -> &WaitingRoomSettings {

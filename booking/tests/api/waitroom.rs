@@ -283,3 +283,40 @@ async fn the_gate_lets_holds_through_only_with_an_admission_token() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_rooms_are_listed_for_everyone_and_a_room_gates_holds_only_once_open() {
+    let (app, _room) = gated_app().await;
+    let slots = app.setup_slots(2, 5).await;
+    let me = app.citizen(&cpr(4)).await;
+    let listed = || async {
+        let r = app.get("/v1/waiting-rooms", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json::<Value>().await.unwrap()
+    };
+    assert_eq!(listed().await, json!([]));
+
+    let opens = app.clock.now() + Duration::minutes(30);
+    let r = app
+        .post(
+            "/v1/waiting-rooms",
+            &app.authority,
+            json!({"name": "dose-2", "opens_at": opens, "admissions_per_second": 10, "gate_holds": true}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let rooms = listed().await;
+    assert_eq!(rooms[0]["name"], "dose-2", "{rooms}");
+    assert_eq!(rooms[0]["open"], false, "{rooms}");
+    assert_eq!(rooms[0]["gate_holds"], true, "{rooms}");
+    // Before its opening the room gates nothing.
+    assert_eq!(app.hold(&me, slots[0]).await.status(), StatusCode::CREATED);
+
+    // From its opening on it does (the service's clock, no refresh needed).
+    app.clock.advance(Duration::minutes(31));
+    assert_eq!(listed().await[0]["open"], true);
+    let r = app.hold(&me, slots[1]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["waiting_room"], "dose-2", "{body}");
+}
