@@ -124,11 +124,32 @@ pub struct LimitSettings {
     /// Client addresses exempt from the per-address limit (exact IPs), e.g. the load
     /// generator of a benchmark. Per-citizen limits still apply to them.
     pub address_allow: Vec<String>,
-    /// Peers (exact IPs) whose `X-Forwarded-For` names the client: the citizen web
-    /// front end, a load balancer. Their requests count against the address in the
+    /// Peers whose `X-Forwarded-For` names the client: the citizen web front end, a load
+    /// balancer, an ingress (IPs or networks, `10.0.0.0/8`; in the environment one
+    /// comma-separated string). Their requests count against the address in the
     /// header's last hop; everyone else's against their own address, header or not (or
     /// anyone could pick an address of their own).
+    #[serde(deserialize_with = "list_or_commas")]
     pub trusted_proxies: Vec<String>,
+}
+
+/// A list, or one string of comma-separated items (how the environment gives a list).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        List(Vec<String>),
+        Commas(String),
+    }
+    Ok(match Given::deserialize(d)? {
+        Given::List(items) => items,
+        Given::Commas(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 impl Default for LimitSettings {
@@ -204,4 +225,24 @@ pub struct FaultSettings {
     /// Abort the process right after a booking commits in PostgreSQL and before Redis
     /// is told: the "killed between its PostgreSQL and Redis steps" test.
     pub abort_after_commit: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_come_from_the_environment_as_one_comma_separated_string() {
+        let s: Settings = service_kit::settings::load_from(
+            None,
+            [(
+                "APP__LIMITS__TRUSTED_PROXIES".to_owned(),
+                "10.0.0.0/8, 127.0.0.1".to_owned(),
+            )],
+        )
+        .unwrap();
+        assert_eq!(s.limits.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+        let s: Settings = service_kit::settings::load_from(None, []).unwrap();
+        assert!(s.limits.trusted_proxies.is_empty());
+    }
 }
