@@ -3,6 +3,8 @@
 //! token; problem+json answers become [`ApiError::Problem`] with the stable `code`,
 //! which `errors` turns into words. Tokens and CPR numbers never reach a log line here.
 
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +22,8 @@ pub enum ApiError {
         status: u16,
         code: String,
         detail: Option<String>,
+        /// `admission_required`: the waiting room to join.
+        waiting_room: Option<String>,
     },
     #[error("the API could not be reached")]
     Unreachable(#[source] reqwest::Error),
@@ -50,6 +54,8 @@ struct ProblemBody {
     code: String,
     #[serde(default)]
     detail: Option<String>,
+    #[serde(default)]
+    waiting_room: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,13 +180,45 @@ pub struct AuditEntry {
     pub action: String,
 }
 
+/// Where a visitor stands in a waiting room of the booking service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueuePlace {
+    pub room: String,
+    pub visitor: String,
+    /// `before_opening`, `waiting`, `admitted`, `lapsed`, `expired` or `unknown`.
+    pub state: String,
+    #[serde(default)]
+    pub ahead: u64,
+    #[serde(default)]
+    pub estimated_wait_seconds: Option<u64>,
+    pub refresh_seconds: u32,
+    pub lapse_seconds: u32,
+    pub opens_at: DateTime<Utc>,
+    #[serde(default)]
+    pub admission_token: Option<String>,
+    #[serde(default)]
+    pub admitted_until: Option<DateTime<Utc>>,
+}
+
+/// A waiting room of the booking service, as the public sees it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WaitingRoom {
+    pub name: String,
+    pub opens_at: DateTime<Utc>,
+    pub open: bool,
+    pub gate_holds: bool,
+}
+
 /// The HTTP client for both APIs. Cheap to clone.
 #[derive(Clone)]
 pub struct Api {
     http: reqwest::Client,
-    booking: String,
-    passes: String,
-    dev_token_url: String,
+    booking: Arc<str>,
+    passes: Arc<str>,
+    dev_token_url: Arc<str>,
+    /// The browser a page's calls are made for: the booking service counts them against
+    /// its address (`X-Forwarded-For`), not against this front end's.
+    client: Option<IpAddr>,
 }
 
 impl Api {
@@ -192,14 +230,26 @@ impl Api {
             .build()?;
         Ok(Self {
             http,
-            booking: settings.apis.booking_url.trim_end_matches('/').to_owned(),
-            passes: settings.apis.passes_url.trim_end_matches('/').to_owned(),
-            dev_token_url: settings.identity.dev_token_url.clone(),
+            booking: settings.apis.booking_url.trim_end_matches('/').into(),
+            passes: settings.apis.passes_url.trim_end_matches('/').into(),
+            dev_token_url: settings.identity.dev_token_url.as_str().into(),
+            client: None,
         })
     }
 
+    /// This client, making its calls for the browser at `client`.
+    pub fn for_client(&self, client: Option<IpAddr>) -> Api {
+        Api {
+            client,
+            ..self.clone()
+        }
+    }
+
     fn booking(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
-        let rb = self.http.request(method, format!("{}{path}", self.booking));
+        let mut rb = self.http.request(method, format!("{}{path}", self.booking));
+        if let Some(client) = self.client {
+            rb = rb.header("X-Forwarded-For", client.to_string());
+        }
         match token {
             Some(t) => rb.bearer_auth(t),
             None => rb,
@@ -228,6 +278,7 @@ impl Api {
                 status,
                 code: p.code,
                 detail: p.detail,
+                waiting_room: p.waiting_room,
             }),
             Err(_) => Err(ApiError::Unexpected(status)),
         }
@@ -238,7 +289,7 @@ impl Api {
         &self,
         request: &identity::TokenRequest,
     ) -> Result<TokenResponse, ApiError> {
-        Self::call(self.http.post(&self.dev_token_url).json(request)).await
+        Self::call(self.http.post(&*self.dev_token_url).json(request)).await
     }
 
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, ApiError> {
@@ -311,12 +362,41 @@ impl Api {
         .await
     }
 
-    pub async fn hold(&self, token: &str, slot: i64) -> Result<HoldReceipt, ApiError> {
-        Self::call(
-            self.booking(Method::POST, "/v1/holds", Some(token))
-                .json(&serde_json::json!({ "slot_id": slot })),
-        )
-        .await
+    /// Holds `slot`; `admission` is the waiting room's token while an opening is gated.
+    pub async fn hold(
+        &self,
+        token: &str,
+        slot: i64,
+        admission: Option<&str>,
+    ) -> Result<HoldReceipt, ApiError> {
+        let mut rb = self
+            .booking(Method::POST, "/v1/holds", Some(token))
+            .json(&serde_json::json!({ "slot_id": slot }));
+        if let Some(admission) = admission {
+            rb = rb.header("Admission-Token", admission);
+        }
+        Self::call(rb).await
+    }
+
+    /// Every waiting room, by opening time.
+    pub async fn waiting_rooms(&self) -> Result<Vec<WaitingRoom>, ApiError> {
+        Self::call(self.booking(Method::GET, "/v1/waiting-rooms", None)).await
+    }
+
+    /// Takes a new place in a waiting room.
+    pub async fn join_queue(&self, room: &str) -> Result<QueuePlace, ApiError> {
+        let path = format!("/v1/waiting-rooms/{}/visitors", encode(room));
+        Self::call(self.booking(Method::POST, &path, None)).await
+    }
+
+    /// Where a visitor stands; asking keeps the place.
+    pub async fn queue_place(&self, room: &str, visitor: &str) -> Result<QueuePlace, ApiError> {
+        let path = format!(
+            "/v1/waiting-rooms/{}/visitors/{}",
+            encode(room),
+            encode(visitor)
+        );
+        Self::call(self.booking(Method::GET, &path, None)).await
     }
 
     pub async fn extend_hold(&self, token: &str, hold: &str) -> Result<HoldExtension, ApiError> {
@@ -940,6 +1020,22 @@ mod tests {
         assert_eq!(super::encode("../../v1/x?y"), "..%2F..%2Fv1%2Fx%3Fy");
         assert_eq!(super::encode(".."), "%2E%2E%00");
         assert_eq!(super::encode(""), "%00");
+    }
+
+    #[test]
+    fn calls_for_a_browser_name_its_address_to_the_booking_service() {
+        let api = super::Api::new(&crate::settings::Settings::default()).unwrap();
+        let forwarded = |api: &super::Api| {
+            api.booking(reqwest::Method::GET, "/v1/sites", None)
+                .build()
+                .unwrap()
+                .headers()
+                .get("x-forwarded-for")
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(forwarded(&api), None);
+        let browser = api.for_client(Some("198.51.100.7".parse().unwrap()));
+        assert_eq!(forwarded(&browser).as_deref(), Some("198.51.100.7"));
     }
 }
 

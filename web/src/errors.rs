@@ -104,6 +104,7 @@ pub fn api_message_key(e: &ApiError) -> &'static str {
             "capacity_below_booked" => "err_capacity_below_booked",
             "campaign_not_offered" => "err_campaign_not_offered",
             "not_found" => "err_not_found",
+            "admission_required" => "err_queue_required",
             "rate_limited" | "too_many_requests" => "err_busy",
             "unavailable" | "request_in_progress" => "err_busy",
             "invalid_request" | "invalid_query" | "invalid_body" => "err_invalid",
@@ -127,6 +128,7 @@ mod tests {
             status,
             code: code.into(),
             detail: Some("internal words".into()),
+            waiting_room: None,
         }
     }
 
@@ -143,6 +145,11 @@ mod tests {
         );
         assert_eq!(api_message_key(&problem(503, "whatever")), "err_busy");
         assert_eq!(api_message_key(&problem(418, "whatever")), "err_generic");
+        assert_eq!(
+            api_message_key(&problem(403, "admission_required")),
+            "err_queue_required",
+            "not a wrong role"
+        );
         let e = PageError::Api(problem(401, "token_expired"));
         assert!(e.ends_sign_in());
         assert_eq!(e.status(), 401);

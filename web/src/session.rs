@@ -91,6 +91,34 @@ pub struct Flash {
     pub field: Option<String>,
 }
 
+/// A place in the booking service's waiting room: an opening gates holds, and this
+/// browser queues for its turn.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Queued {
+    pub room: String,
+    pub visitor: String,
+    /// The day page the person was booking from, to go back to when it is their turn.
+    pub back: String,
+}
+
+/// The waiting room's admission: sent with every hold until it runs out.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Admitted {
+    pub room: String,
+    /// Never shown, never logged.
+    pub token: String,
+    pub until: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Admitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admitted")
+            .field("room", &self.room)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionData {
     pub csrf: String,
@@ -103,6 +131,20 @@ pub struct SessionData {
     /// An OpenID Connect sign-in on its way (state, nonce, PKCE verifier).
     #[serde(default)]
     pub oidc: Option<crate::oidc::PendingSignIn>,
+    #[serde(default)]
+    pub queue: Option<Queued>,
+    #[serde(default)]
+    pub admission: Option<Admitted>,
+}
+
+impl SessionData {
+    /// The admission token for a hold, while it is good.
+    pub fn admission_token(&self, now: DateTime<Utc>) -> Option<&str> {
+        self.admission
+            .as_ref()
+            .filter(|a| a.until > now)
+            .map(|a| a.token.as_str())
+    }
 }
 
 impl SessionData {

@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console_attorney.html"),
     ),
     ("wave.html", include_str!("../templates/wave.html")),
+    ("queue.html", include_str!("../templates/queue.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("attorney.html", include_str!("../templates/attorney.html")),
     ("fields.html", include_str!("../templates/fields.html")),

@@ -84,7 +84,12 @@ pub async fn choose(ctx: Ctx) -> HttpResponse {
     let result = async {
         let user = ctx.citizen()?;
         let campaigns = eligible_campaigns(&ctx, &user).await?;
-        ctx.page("book.html", "book_title", json!({ "campaigns": campaigns }))
+        let rooms = super::queue::rooms_to_join(&ctx).await;
+        ctx.page(
+            "book.html",
+            "book_title",
+            json!({ "campaigns": campaigns, "rooms": rooms }),
+        )
     }
     .await;
     ctx.finish(result)
@@ -330,7 +335,18 @@ pub async fn hold(ctx: Ctx, form: web::Form<HoldForm>) -> HttpResponse {
                 tracing::info!(error = %e, "could not release the previous hold");
             }
         }
-        let receipt = ctx.api().hold(&user.token, slot.id).await?;
+        let admission = super::queue::admission(&ctx);
+        let receipt = match ctx
+            .api()
+            .hold(&user.token, slot.id, admission.as_deref())
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => match super::queue::room_of(&e) {
+                Some(room) => return super::queue::enter(&ctx, room, &back).await,
+                None => return Err(e.into()),
+            },
+        };
         let campaign_name = site
             .campaigns
             .iter()
@@ -413,7 +429,7 @@ pub async fn hold_page(ctx: Ctx) -> HttpResponse {
 
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
-    csrf: String,
+    pub csrf: String,
 }
 
 /// `POST /book/confirm`: book (or move) with the hold.

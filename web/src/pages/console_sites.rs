@@ -183,7 +183,8 @@ pub struct ListQuery {
 pub async fn list(ctx: Ctx, q: web::Query<ListQuery>) -> HttpResponse {
     let result = async {
         authority(&ctx)?;
-        let (sites, campaigns) = tokio::try_join!(ctx.api().every_site(), ctx.api().campaigns())?;
+        let api = ctx.api();
+        let (sites, campaigns) = tokio::try_join!(api.every_site(), api.campaigns())?;
         let chosen = q.municipality.clone().unwrap_or_default();
         let rows: Vec<Value> = sites
             .iter()
@@ -240,8 +241,8 @@ pub async fn show(ctx: Ctx, path: web::Path<i64>, q: web::Query<DayQuery>) -> Ht
     let result = async {
         authority(&ctx)?;
         let id = path.into_inner();
-        let (sites, all_campaigns) =
-            tokio::try_join!(ctx.api().every_site(), ctx.api().campaigns())?;
+        let api = ctx.api();
+        let (sites, all_campaigns) = tokio::try_join!(api.every_site(), api.campaigns())?;
         let site = sites
             .iter()
             .find(|s| s.id == id)

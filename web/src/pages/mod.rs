@@ -14,6 +14,7 @@ pub mod console;
 pub mod console_attorney;
 pub mod console_sites;
 pub mod passes;
+pub mod queue;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -48,6 +49,8 @@ pub struct Ctx {
     pub lang: Lang,
     /// The path (and query) of this request, for "switch language" and sign-in returns.
     pub here: String,
+    /// The browser's address, passed on to the booking service for its rate limit.
+    pub client: Option<std::net::IpAddr>,
 }
 
 impl FromRequest for Ctx {
@@ -62,6 +65,7 @@ impl FromRequest for Ctx {
             Some(pq) => pq.as_str().to_owned(),
             None => "/".to_owned(),
         };
+        let client = req.peer_addr().map(|a| a.ip());
         Box::pin(async move {
             let state = state
                 .ok_or_else(|| actix_web::error::ErrorInternalServerError("app state missing"))?;
@@ -70,6 +74,7 @@ impl FromRequest for Ctx {
                 session: session.await?,
                 lang,
                 here,
+                client,
             })
         })
     }
@@ -85,8 +90,9 @@ pub fn redirect(to: &str) -> HttpResponse {
 }
 
 impl Ctx {
-    pub fn api(&self) -> &Api {
-        &self.state.api
+    /// The APIs, called for this request's browser.
+    pub fn api(&self) -> Api {
+        self.state.api.for_client(self.client)
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -282,6 +288,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/book/confirm", web::post().to(book::confirm))
         .route("/book/extend", web::post().to(book::extend))
         .route("/book/release", web::post().to(book::release))
+        .route("/book/queue", web::get().to(queue::page))
+        .route("/book/queue", web::post().to(queue::rejoin))
+        .route("/book/queue/join", web::post().to(queue::join))
         .route("/book/{campaign}", web::get().to(book::sites))
         .route(
             "/book/{campaign}/sites/{site}",

@@ -1084,3 +1084,169 @@ async fn the_authority_records_a_paper_power_of_attorney_and_its_end() {
     assert_eq!(status, 403, "{page}");
     assert!(!page.contains("name=\"helper\""), "{page}");
 }
+
+/// Refreshes the queue page (each showing `waiting`, or the opening before it) until it
+/// sends the person on; where it sent them, and that page.
+async fn wait_for_turn(c: &reqwest::Client, web: &str, waiting: &str) -> (String, String) {
+    for _ in 0..80 {
+        let r = c.get(format!("{web}/book/queue")).send().await.unwrap();
+        let landed = r.url().path().to_owned();
+        let body = r.text().await.unwrap();
+        if landed != "/book/queue" {
+            return (landed, body);
+        }
+        assert!(
+            body.contains(waiting) || body.contains("Foran dig i køen:"),
+            "{body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("not admitted within 20 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_an_opening_is_gated_a_citizen_waits_in_the_queue_then_books() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    // The opening: from now on holds go through the room, one admission a second.
+    let opens = chrono::Utc::now() - chrono::Duration::seconds(1);
+    stack
+        .api(
+            reqwest::Method::POST,
+            "/v1/waiting-rooms",
+            Some(serde_json::json!({"name": "pcr-opening", "opens_at": opens,
+                "admissions_per_second": 1, "gate_holds": true})),
+        )
+        .await;
+    let c = browser();
+    sign_in(
+        &c,
+        &stack,
+        &[("role", "citizen"), ("cpr", &cpr(12)), ("name", "Bo")],
+    )
+    .await;
+    let day = Stack::first_day();
+    let site = stack.sites[0].to_string();
+    let (_, page) = get(&c, format!("{web}/book/pcr-test/sites/{site}?date={day}")).await;
+    let slots = slot_ids(&page);
+    let csrf = input_value(&page, "csrf");
+    let slot = slots[0].to_string();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("campaign", "pcr-test"),
+        ("site", site.as_str()),
+        ("date", day.as_str()),
+        ("slot", slot.as_str()),
+    ];
+
+    // The hold is refused for want of admission: the person lands in the queue.
+    let (status, page) = post(&c, format!("{web}/book/hold"), &form).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<h1>Venteværelse</h1>"), "{page}");
+    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+    assert_eq!(stack.slot(slots[0]).await, (0, 0), "nothing held");
+
+    // Refreshing keeps the place; at the person's turn the page sends them back to the
+    // day they were booking, and the hold goes through with the admission.
+    let (landed, page) = wait_for_turn(&c, web, "Foran dig i køen:").await;
+    assert_eq!(landed, format!("/book/pcr-test/sites/{site}"));
+    assert!(page.contains("Det er din tur. Vælg din tid nu."), "{page}");
+    let (_, page) = post(&c, format!("{web}/book/hold"), &form).await;
+    assert!(page.contains("Bekræft din tid"), "{page}");
+    assert_eq!(stack.slot(slots[0]).await, (0, 1));
+    let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &csrf)]).await;
+    assert!(receipt.contains("Din tid er booket."), "{receipt}");
+
+    // Someone else, with no admission, still queues; the queue page without a place
+    // goes back to booking.
+    let other = browser();
+    sign_in(
+        &other,
+        &stack,
+        &[("role", "citizen"), ("cpr", &cpr(13)), ("name", "Eva")],
+    )
+    .await;
+    let (_, page) = get(&other, format!("{web}/book/queue")).await;
+    assert!(!page.contains("<h1>Venteværelse</h1>"), "{page}");
+    let (_, page) = get(
+        &other,
+        format!("{web}/book/pcr-test/sites/{site}?date={day}"),
+    )
+    .await;
+    let csrf = input_value(&page, "csrf");
+    let mut form = form;
+    form[0] = ("csrf", csrf.as_str());
+    let (_, page) = post(&other, format!("{web}/book/hold"), &form).await;
+    assert!(page.contains("<h1>Venteværelse</h1>"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn before_an_opening_the_booking_page_offers_the_waiting_room_and_keeps_the_turn() {
+    let stack = Stack::start().await;
+    let web = &stack.web;
+    let c = browser();
+    sign_in(
+        &c,
+        &stack,
+        &[("role", "citizen"), ("cpr", &cpr(14)), ("name", "Ib")],
+    )
+    .await;
+    let (_, page) = get(&c, format!("{web}/book")).await;
+    assert!(
+        !page.contains("/book/queue/join"),
+        "no room, no offer: {page}"
+    );
+
+    let opens = chrono::Utc::now() + chrono::Duration::seconds(2);
+    stack
+        .api(
+            reqwest::Method::POST,
+            "/v1/waiting-rooms",
+            Some(
+                serde_json::json!({"name": "dose-opening", "opens_at": opens,
+                "admissions_per_second": 5, "gate_holds": true}),
+            ),
+        )
+        .await;
+    let (_, page) = get(&c, format!("{web}/book")).await;
+    assert!(page.contains("Ny booking åbner"), "{page}");
+    let csrf = input_value(&page, "csrf");
+    let (status, page) = post(
+        &c,
+        format!("{web}/book/queue/join"),
+        &[("csrf", &csrf), ("room", "dose-opening")],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Bookingen åbner"), "{page}");
+    assert!(page.contains("tilfældig plads"), "{page}");
+    // The booking page now points at the place instead of offering a new one.
+    let (_, page) = get(&c, format!("{web}/book")).await;
+    assert!(page.contains("Se din plads i køen") && !page.contains("/book/queue/join"));
+
+    // After the opening the shuffled place comes up, and the turn sends the person back
+    // to choose a time.
+    let (landed, page) = wait_for_turn(&c, web, "Bookingen åbner").await;
+    assert_eq!(landed, "/book");
+    assert!(page.contains("Det er din tur. Vælg din tid nu."), "{page}");
+    assert!(!page.contains("/book/queue/join"), "admitted: {page}");
+
+    let day = Stack::first_day();
+    let site = stack.sites[0].to_string();
+    let (_, page) = get(&c, format!("{web}/book/pcr-test/sites/{site}?date={day}")).await;
+    let slot = slot_ids(&page)[0].to_string();
+    let csrf = input_value(&page, "csrf");
+    let (_, page) = post(
+        &c,
+        format!("{web}/book/hold"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("campaign", "pcr-test"),
+            ("site", site.as_str()),
+            ("date", day.as_str()),
+            ("slot", slot.as_str()),
+        ],
+    )
+    .await;
+    assert!(page.contains("Bekræft din tid"), "{page}");
+}

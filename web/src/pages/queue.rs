@@ -1,0 +1,230 @@
+//! The waiting room on the way to a hold. While an opening is gated, the booking service
+//! answers a hold without an admission `admission_required` and names its waiting room;
+//! the person is given a place there (kept in the session) and this page shows where
+//! they stand and refreshes itself, which also keeps the place. When it is their turn
+//! the admission goes into the session, every hold carries it until it runs out, and the
+//! person is sent back to the day they were booking.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::book::CsrfForm;
+use super::{redirect, Ctx, PageResult};
+use crate::api::{ApiError, QueuePlace};
+use crate::errors::PageError;
+use crate::session::{Admitted, Queued};
+use crate::timefmt;
+
+/// The waiting room a refused hold must go through, if that is why it was refused.
+pub fn room_of(e: &ApiError) -> Option<&str> {
+    match e {
+        ApiError::Problem {
+            code,
+            waiting_room: Some(room),
+            ..
+        } if code == "admission_required" => Some(room),
+        _ => None,
+    }
+}
+
+/// Sends the person to the waiting room `room`: to the place they have there, else to a
+/// new one at its end. `back` is the page to return to when it is their turn.
+pub async fn enter(ctx: &Ctx, room: &str, back: &str) -> PageResult {
+    let kept = ctx.session.get().queue.filter(|q| q.room == room);
+    let visitor = match kept {
+        Some(q) => q.visitor,
+        None => ctx.api().join_queue(room).await?.visitor,
+    };
+    ctx.session.update(|d| {
+        d.admission = None;
+        d.queue = Some(Queued {
+            room: room.to_owned(),
+            visitor,
+            back: back.to_owned(),
+        });
+    });
+    Ok(redirect("/book/queue"))
+}
+
+/// When the place could not be read, the page tries again this soon.
+const RETRY_SECONDS: u32 = 10;
+
+/// Whether the place could not be read for a passing reason (the service is busy or
+/// out of reach): the page says so and tries again at its next refresh.
+fn passing(e: &ApiError) -> bool {
+    match e {
+        ApiError::Unreachable(_) => true,
+        other => other.status().is_some_and(|s| s == 429 || s >= 500),
+    }
+}
+
+/// `GET /book/queue`: where the person stands; their turn sends them back to booking.
+pub async fn page(ctx: Ctx) -> HttpResponse {
+    let result = async {
+        let Some(q) = ctx.session.get().queue else {
+            return Ok(redirect("/book"));
+        };
+        let place = match ctx.api().queue_place(&q.room, &q.visitor).await {
+            Ok(p) => p,
+            Err(e) if passing(&e) => {
+                tracing::info!(error = %e, "waiting room place not read");
+                return render(&ctx, None, true);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let (Some(token), Some(until)) = (&place.admission_token, place.admitted_until) {
+            if place.state == "admitted" {
+                ctx.session.update(|d| {
+                    d.queue = None;
+                    d.admission = Some(Admitted {
+                        room: q.room.clone(),
+                        token: token.clone(),
+                        until,
+                    });
+                });
+                ctx.session.flash("ok", "queue_your_turn");
+                return Ok(redirect(&q.back));
+            }
+        }
+        render(&ctx, Some(&place), false)
+    }
+    .await;
+    ctx.finish(result)
+}
+
+fn render(ctx: &Ctx, place: Option<&QueuePlace>, not_updated: bool) -> PageResult {
+    let state = match place.map(|p| p.state.as_str()) {
+        Some("before_opening") => "before_opening",
+        Some("waiting") | None => "waiting",
+        // Lapsed, expired or not known there: the place is gone.
+        Some(_) => "lapsed",
+    };
+    let refresh = place.map_or(RETRY_SECONDS, |p| p.refresh_seconds.max(1));
+    let wait = place.and_then(|p| p.estimated_wait_seconds);
+    ctx.page(
+        "queue.html",
+        "queue_title",
+        json!({
+            "state": state,
+            "not_updated": not_updated,
+            "ahead": place.filter(|p| p.state == "waiting").map(|p| p.ahead),
+            "opens": place.map(|p| timefmt::datetime_long(p.opens_at, ctx.lang)),
+            "wait_minutes": wait.filter(|w| *w >= 120).map(|w| w.div_ceil(60)),
+            "wait_seconds": wait.filter(|w| *w < 120),
+            // A gone place has nothing to refresh for.
+            "refresh": (state != "lapsed").then_some(refresh),
+            "lapse_minutes": place.map(|p| p.lapse_seconds.div_ceil(60).max(1)),
+        }),
+    )
+}
+
+/// The waiting rooms that gate holds, opened or to open, for the booking page to offer:
+/// who stands in one before its opening is shuffled with everyone else there then. None
+/// when they cannot be read (the hold itself still leads to the room).
+pub async fn rooms_to_join(ctx: &Ctx) -> Vec<serde_json::Value> {
+    let rooms = match ctx.api().waiting_rooms().await {
+        Ok(rooms) => rooms,
+        Err(e) => {
+            tracing::info!(error = %e, "waiting rooms not read");
+            return Vec::new();
+        }
+    };
+    let session = ctx.session.get();
+    let queued = session.queue.map(|q| q.room);
+    let now = Utc::now();
+    let admitted = session.admission.filter(|a| a.until > now).map(|a| a.room);
+    rooms
+        .into_iter()
+        .filter(|r| r.gate_holds && admitted.as_deref() != Some(r.name.as_str()))
+        .map(|r| {
+            json!({
+                "name": r.name,
+                "open": r.open,
+                "opens": timefmt::datetime_long(r.opens_at, ctx.lang),
+                "queued": queued.as_deref() == Some(r.name.as_str()),
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct JoinForm {
+    csrf: String,
+    room: String,
+}
+
+/// `POST /book/queue/join`: a place in `room` before choosing a time (before its
+/// opening, a place in the shuffle); back to the booking page at one's turn.
+pub async fn join(ctx: Ctx, form: web::Form<JoinForm>) -> HttpResponse {
+    let result = async {
+        ctx.check_csrf(&form.csrf)?;
+        ctx.citizen()?;
+        enter(&ctx, &form.room, "/book").await
+    }
+    .await;
+    ctx.finish_post(result, "/book")
+}
+
+/// `POST /book/queue`: a new place at the end, after the old one lapsed.
+pub async fn rejoin(ctx: Ctx, form: web::Form<CsrfForm>) -> HttpResponse {
+    let result = async {
+        ctx.check_csrf(&form.csrf)?;
+        let Some(q) = ctx.session.get().queue else {
+            return Ok(redirect("/book"));
+        };
+        let place = ctx.api().join_queue(&q.room).await?;
+        ctx.session.update(|d| {
+            d.queue = Some(Queued {
+                visitor: place.visitor,
+                ..q
+            })
+        });
+        Ok::<_, PageError>(redirect("/book/queue"))
+    }
+    .await;
+    ctx.finish_post(result, "/book/queue")
+}
+
+/// The admission token for this person's next hold, while it is good.
+pub fn admission(ctx: &Ctx) -> Option<String> {
+    ctx.session
+        .get()
+        .admission_token(Utc::now())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(status: u16, code: &str, room: Option<&str>) -> ApiError {
+        ApiError::Problem {
+            status,
+            code: code.into(),
+            detail: None,
+            waiting_room: room.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn only_a_refusal_for_want_of_admission_leads_to_a_waiting_room() {
+        assert_eq!(
+            room_of(&problem(403, "admission_required", Some("dose-1"))),
+            Some("dose-1")
+        );
+        assert_eq!(room_of(&problem(403, "admission_required", None)), None);
+        assert_eq!(room_of(&problem(409, "slot_full", Some("dose-1"))), None);
+        assert_eq!(room_of(&ApiError::Unexpected(403)), None);
+    }
+
+    #[test]
+    fn a_busy_or_unreachable_service_is_passing_a_refusal_is_not() {
+        assert!(passing(&problem(503, "overloaded", None)));
+        assert!(passing(&problem(429, "rate_limited", None)));
+        assert!(passing(&ApiError::Unexpected(502)));
+        assert!(!passing(&problem(400, "invalid_request", None)));
+        assert!(!passing(&problem(404, "not_found", None)));
+    }
+}
