@@ -50,6 +50,8 @@ pub enum BookingError {
     RequestInProgress,
     #[error("too many booking changes for this person in a short time; wait a moment")]
     RateLimited { retry_after_seconds: u32 },
+    #[error("bookings for this opening go through the waiting room: join it at /waiting-room/{room} (or POST /v1/waiting-rooms/{room}/visitors) and send the admission token you get as Admission-Token")]
+    AdmissionRequired { room: String },
     #[error("a store is unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -95,6 +97,7 @@ impl BookingError {
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             RequestInProgress => (StatusCode::CONFLICT, "request_in_progress"),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AdmissionRequired { .. } => (StatusCode::FORBIDDEN, "admission_required"),
             Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
@@ -104,6 +107,7 @@ impl BookingError {
             RateLimited {
                 retry_after_seconds,
             } => p = p.with_retry_after(*retry_after_seconds),
+            AdmissionRequired { room } => p = p.with_extension("waiting_room", room.as_str()),
             _ => {}
         }
         p

@@ -107,9 +107,8 @@ impl Application {
         let dev_idp = dev_idp.map(web::Data::from);
         let openapi = ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
-            // The last wrap runs first: observe, shed, rate-limit, then the room's gate.
+            // The last wrap runs first: observe, shed, then rate-limit.
             let mut app = App::new()
-                .wrap(from_fn(middleware::gate))
                 .wrap(from_fn(middleware::rate_limit))
                 .wrap(from_fn(middleware::admit))
                 .wrap(from_fn(kit_http::observe))

@@ -8,16 +8,15 @@
 //!   IP address is ever a Redis key. (The limit per citizen goes with the request's
 //!   Idempotency-Key claim, in `crate::idempotency`, one round trip for both.)
 //!
-//! - `gate`: while a waiting room gates an opening, holds need its admission token.
+//! (While a waiting room gates an opening, a hold needs its admission token; that check
+//! is the hold's own, in `routes::citizen::create_hold`, as it depends on the slot.)
 //!
 //! Operations endpoints (`/healthz`, `/readyz`, `/metrics`) are never shed or limited.
 
 pub mod admission;
-pub mod gate;
 pub mod ratelimit;
 
 pub use admission::{admit, Admission};
-pub use gate::gate;
 pub use ratelimit::{rate_limit, RateLimiter};
 
 /// Only the API is shed and limited; probes and metrics must answer under overload.

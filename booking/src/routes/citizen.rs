@@ -16,6 +16,7 @@ use crate::service::catalog::{SiteDay, SitePage, SiteQuery};
 use crate::service::citizen::HoldReceipt;
 use crate::service::{Acting, Service};
 use crate::store::bookings::BookingView;
+use crate::waitroom::{WaitingRoom, ADMISSION_TOKEN};
 
 type Reply = Result<HttpResponse, BookingError>;
 
@@ -70,16 +71,34 @@ pub struct HoldRequest {
 #[utoipa::path(post, path = "/v1/holds", request_body = HoldRequest,
     responses((status = 201, body = HoldReceipt),
         (status = 409, body = service_kit::Problem, description = "slot_full, slot_closed or slot_in_past"),
-        (status = 403, body = service_kit::Problem, description = "admission_required: an opening is gated; join the waiting room its `waiting_room` member names and send the admission token as Admission-Token"),
+        (status = 403, body = service_kit::Problem, description = "admission_required: an opening of this slot's campaign is gated; join the waiting room its `waiting_room` member names and send the admission token as Admission-Token"),
         (status = 404, body = service_kit::Problem)),
     security(("bearer" = [])), tag = "citizen")]
 pub async fn create_hold(
     svc: web::Data<Service>,
+    room: web::Data<WaitingRoom>,
     Entitled(who, _): Entitled,
     key: IdempotencyHeader,
     req: HttpRequest,
     body: web::Json<HoldRequest>,
 ) -> Reply {
+    let gate = room.gate();
+    if !gate.is_open() {
+        let campaign = if gate.by_campaign() {
+            let id = svc.slot_campaign(body.slot_id).await?;
+            id.and_then(|id| svc.catalog.snapshot().campaign(id).map(|c| c.code.clone()))
+        } else {
+            None
+        };
+        let token = req
+            .headers()
+            .get(ADMISSION_TOKEN)
+            .and_then(|v| v.to_str().ok());
+        if let Some(room) = gate.refuses(token, campaign.as_deref()) {
+            metrics::counter!("booking_shed_total", "reason" => "admission_required").increment(1);
+            return Err(BookingError::AdmissionRequired { room });
+        }
+    }
     let who = Acting::from(who);
     let fp = fingerprint(&req, &*body)?;
     once_with(

@@ -27,26 +27,49 @@ pub struct RoomRequest {
     /// While open, holds need this room's admission token.
     #[serde(default)]
     pub gate_holds: bool,
+    /// The campaign (code) whose holds the gate is for, e.g. the wave's; without one,
+    /// every campaign's holds (tests too) go through the room while it is open.
+    #[serde(default)]
+    pub campaign: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/waiting-rooms", request_body = RoomRequest,
-    responses((status = 201, description = "room created or updated"), (status = 400, body = service_kit::Problem)),
+    responses((status = 201, body = RoomView, description = "room created or updated"),
+        (status = 400, body = service_kit::Problem),
+        (status = 422, body = service_kit::Problem, description = "unknown_campaign")),
     security(("bearer" = [])), tag = "authority")]
 pub async fn create_room(
     room: web::Data<WaitingRoom>,
+    svc: web::Data<Service>,
     _who: Authority,
     body: web::Json<RoomRequest>,
 ) -> Reply {
+    if let Some(code) = &body.campaign {
+        // A campaign made a moment ago on another instance may not be in the catalog yet.
+        if svc.catalog.snapshot().campaign_by_code(code).is_none() {
+            svc.catalog.refresh_if_stale().await?;
+            svc.catalog.snapshot().campaign_filter(Some(code))?;
+        }
+    }
     let r = Room {
         name: body.name.clone(),
         opens_ms: body.opens_at.timestamp_millis(),
         rate: body.admissions_per_second,
         gate_holds: body.gate_holds,
+        campaign: body.campaign.clone(),
     };
     room.create(&r).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "name": r.name, "opens_at": body.opens_at, "gate_holds": r.gate_holds
-    })))
+    Ok(HttpResponse::Created().json(view(r, svc.clock.now_ms())))
+}
+
+fn view(r: Room, now_ms: i64) -> RoomView {
+    RoomView {
+        opens_at: DateTime::from_timestamp_millis(r.opens_ms).unwrap_or_default(),
+        open: r.opens_ms <= now_ms,
+        gate_holds: r.gate_holds,
+        campaign: r.campaign,
+        name: r.name,
+    }
 }
 
 /// A waiting room as the public sees it.
@@ -59,6 +82,8 @@ pub struct RoomView {
     pub open: bool,
     /// While open, holds need this room's admission token.
     pub gate_holds: bool,
+    /// The campaign (code) the gate is for; `None`: every campaign.
+    pub campaign: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/waiting-rooms",
@@ -68,12 +93,7 @@ pub async fn list_rooms(room: web::Data<WaitingRoom>, svc: web::Data<Service>) -
     let rooms: Vec<RoomView> = room
         .known_rooms()
         .into_iter()
-        .map(|r| RoomView {
-            opens_at: DateTime::from_timestamp_millis(r.opens_ms).unwrap_or_default(),
-            open: r.opens_ms <= now,
-            gate_holds: r.gate_holds,
-            name: r.name,
-        })
+        .map(|r| view(r, now))
         .collect();
     Ok(HttpResponse::Ok().json(rooms))
 }

@@ -36,6 +36,26 @@ pub struct NewHold<'a> {
 }
 
 impl Service {
+    /// The campaign `slot` belongs to (`None`: no such slot): remembered, else from the
+    /// Redis mirror, else from PostgreSQL. Asked only while an opening for one campaign
+    /// is gated.
+    pub async fn slot_campaign(&self, slot: SlotId) -> Result<Option<CampaignId>> {
+        if let Some(c) = self.slot_campaigns.get(slot) {
+            return Ok(Some(c));
+        }
+        let mirrored = self.hot.views(&[slot], self.clock.now_ms()).await?;
+        let found = match mirrored.into_iter().flatten().next() {
+            Some(v) => Some(v.campaign),
+            None => slots::get(&**self.client().await?, slot)
+                .await?
+                .map(|row| row.state.campaign),
+        };
+        if let Some(c) = found {
+            self.slot_campaigns.learn(slot, c);
+        }
+        Ok(found)
+    }
+
     /// What a hold of `slot` reads first: the citizen's invitations, when the slot's
     /// campaign is (or may be) by invitation. It changes nothing, so it can go ahead of
     /// the request's claim (`idempotency::once_with`).

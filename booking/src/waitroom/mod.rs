@@ -7,7 +7,9 @@
 //!   booking service's measured capacity: up while requests are served without
 //!   shedding and with room in flight, down as soon as it sheds.
 //! - Admitted visitors get a signed, short-lived token (`token`); while a room with the
-//!   hold gate is open, `POST /v1/holds` needs one (see `middleware::gate`).
+//!   hold gate is open, `POST /v1/holds` of its campaign (of every campaign, for a room
+//!   without one) needs one in `Admission-Token` ([`Gate`]). The check is in memory (an
+//!   HMAC); only a slot whose campaign this instance has not seen yet costs a lookup.
 //! - A place lapses when its visitor has not refreshed for `lapse_seconds`: a lapsed
 //!   visitor at the head is skipped without using up an admission, so people who walk
 //!   away never stall the queue.
@@ -16,6 +18,9 @@
 //! Losing Redis loses the queue, never a booking; visitors join again.
 
 pub mod token;
+
+/// The header an admission token travels in.
+pub const ADMISSION_TOKEN: &str = "admission-token";
 
 use redis::Script;
 use service_kit::redis_cluster::SplitPipeline;
@@ -79,6 +84,43 @@ pub struct Room {
     pub opens_ms: i64,
     pub rate: f64,
     pub gate_holds: bool,
+    /// The campaign (code) whose holds the room gates; `None`: every campaign's.
+    pub campaign: Option<String>,
+}
+
+/// The rooms that gate holds at one moment, to judge a hold by.
+pub struct Gate<'a> {
+    room: &'a WaitingRoom,
+    now_ms: i64,
+    rooms: Vec<Room>,
+}
+
+impl Gate<'_> {
+    /// No room gates holds now.
+    pub fn is_open(&self) -> bool {
+        self.rooms.is_empty()
+    }
+
+    /// Some gating room is for one campaign, so a hold's slot campaign matters.
+    pub fn by_campaign(&self) -> bool {
+        self.rooms.iter().any(|r| r.campaign.is_some())
+    }
+
+    /// The room a hold of a slot of `campaign` (its code, when asked) must come through,
+    /// or `None` when it may go: no room gates that campaign, or `token` is an
+    /// admission (signed, unexpired) to one that does.
+    pub fn refuses(&self, token: Option<&str>, campaign: Option<&str>) -> Option<String> {
+        let mut applies = self
+            .rooms
+            .iter()
+            .filter(|r| r.campaign.is_none() || r.campaign.as_deref() == campaign);
+        let first = applies.clone().next()?;
+        let secret = self.room.settings.secret.as_bytes();
+        let admitted = token
+            .and_then(|t| token::verify(secret, t, self.now_ms).ok())
+            .is_some_and(|a| applies.any(|r| r.name == a.room));
+        (!admitted).then(|| first.name.clone())
+    }
 }
 
 #[derive(Clone)]
@@ -148,6 +190,7 @@ impl WaitingRoom {
                     ("opens_ms", room.opens_ms.to_string()),
                     ("rate", rate.to_string()),
                     ("gate", if room.gate_holds { "1" } else { "0" }.to_owned()),
+                    ("campaign", room.campaign.clone().unwrap_or_default()),
                 ],
             ))
             .add_command(redis::Cmd::sadd(self.registry(), &room.name))
@@ -159,9 +202,10 @@ impl WaitingRoom {
 
     pub async fn room(&self, name: &str) -> Result<Option<Room>> {
         Self::check_name(name)?;
-        let (opens, rate, gate): (Option<i64>, Option<f64>, Option<String>) = redis::cmd("HMGET")
+        type Meta = (Option<i64>, Option<f64>, Option<String>, Option<String>);
+        let (opens, rate, gate, campaign): Meta = redis::cmd("HMGET")
             .arg(self.key(name, "meta"))
-            .arg(&["opens_ms", "rate", "gate"])
+            .arg(&["opens_ms", "rate", "gate", "campaign"])
             .query_async(&mut self.hot.conn())
             .await?;
         Ok(opens.map(|opens_ms| Room {
@@ -169,6 +213,7 @@ impl WaitingRoom {
             opens_ms,
             rate: rate.unwrap_or(0.0),
             gate_holds: gate.as_deref() == Some("1"),
+            campaign: campaign.filter(|c| !c.is_empty()),
         }))
     }
 
@@ -315,17 +360,24 @@ impl WaitingRoom {
         self.known.read().map(|k| k.clone()).unwrap_or_default()
     }
 
-    /// The waiting room a hold must come through now, or `None` when it may go: no open
-    /// room gates holds, or `token` is an admission (signed, unexpired) to one that does.
-    pub fn gate_for(&self, token: Option<&str>) -> Option<String> {
-        let now = self.clock.now_ms();
-        let known = self.known.read().ok()?;
-        let mut gated = known.iter().filter(|r| r.gate_holds && r.opens_ms <= now);
-        let first = gated.clone().next()?;
-        let admitted = token
-            .and_then(|t| token::verify(self.settings.secret.as_bytes(), t, now).ok())
-            .is_some_and(|a| gated.any(|r| r.name == a.room));
-        (!admitted).then(|| first.name.clone())
+    /// The rooms gating holds now: open, with the hold gate on.
+    pub fn gate(&self) -> Gate<'_> {
+        let now_ms = self.clock.now_ms();
+        let rooms = self
+            .known
+            .read()
+            .map(|k| {
+                k.iter()
+                    .filter(|r| r.gate_holds && r.opens_ms <= now_ms)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Gate {
+            room: self,
+            now_ms,
+            rooms,
+        }
     }
 
     pub fn settings(&self) -> &WaitingRoomSettings {

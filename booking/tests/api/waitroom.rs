@@ -44,6 +44,7 @@ async fn thousands_of_arrivals_are_admitted_in_the_promised_order() {
         opens_ms: opens,
         rate: RATE as f64,
         gate_holds: false,
+        campaign: None,
     })
     .await
     .unwrap();
@@ -319,4 +320,95 @@ async fn the_rooms_are_listed_for_everyone_and_a_room_gates_holds_only_once_open
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["waiting_room"], "dose-2", "{body}");
+}
+
+#[tokio::test]
+async fn a_room_for_one_campaign_gates_only_that_campaigns_holds() {
+    let (app, room) = gated_app().await;
+    let tests = app.setup_slots(1, 5).await;
+    app.create_campaign("rapid-test", "open").await;
+    let site = app.create_site(&["rapid-test"]).await;
+    let rapid = app.create_slots(site, "rapid-test", 2, 5).await;
+    let r = app
+        .post(
+            "/v1/waiting-rooms",
+            &app.authority,
+            json!({"name": "rapid-opening", "opens_at": app.clock.now(),
+                "admissions_per_second": 100, "gate_holds": true, "campaign": "no-such"}),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown campaign"
+    );
+    assert_eq!(
+        app.get("/v1/waiting-rooms", None)
+            .await
+            .json::<Value>()
+            .await
+            .unwrap(),
+        json!([]),
+        "nothing made"
+    );
+    let r = app
+        .post(
+            "/v1/waiting-rooms",
+            &app.authority,
+            json!({"name": "rapid-opening", "opens_at": app.clock.now(),
+                "admissions_per_second": 100, "gate_holds": true, "campaign": "rapid-test"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let made: Value = r.json().await.unwrap();
+    assert_eq!(made["campaign"], "rapid-test", "{made}");
+
+    // Another campaign's hold goes straight through; this one's (a slot this instance
+    // has not seen yet: its campaign is looked up) needs the room.
+    let me = app.citizen(&cpr(5)).await;
+    assert_eq!(app.hold(&me, tests[0]).await.status(), StatusCode::CREATED);
+    let r = app.hold(&me, rapid[0]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["waiting_room"], "rapid-opening", "{body}");
+
+    // Through the room, with its token, the hold goes.
+    let joined: Value = app
+        .http
+        .post(format!(
+            "{}/v1/waiting-rooms/rapid-opening/visitors",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let visitor = joined["visitor"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        room.tick("rapid-opening").await.unwrap(),
+        vec![visitor.clone()]
+    );
+    let status: Value = app
+        .get(
+            &format!("/v1/waiting-rooms/rapid-opening/visitors/{visitor}"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = status["admission_token"].as_str().unwrap();
+    let r = app
+        .http
+        .post(format!("{}/v1/holds", app.address))
+        .bearer_auth(&me)
+        .header("Admission-Token", token)
+        .json(&json!({"slot_id": rapid[1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
 }
