@@ -205,8 +205,12 @@ pub struct QueuePlace {
 pub struct WaitingRoom {
     pub name: String,
     pub opens_at: DateTime<Utc>,
+    #[serde(default)]
     pub open: bool,
     pub gate_holds: bool,
+    /// The campaign (code) whose holds it gates; `None`: every campaign's.
+    #[serde(default)]
+    pub campaign: Option<String>,
 }
 
 /// The HTTP client for both APIs. Cheap to clone.
@@ -381,6 +385,23 @@ impl Api {
     /// Every waiting room, by opening time.
     pub async fn waiting_rooms(&self) -> Result<Vec<WaitingRoom>, ApiError> {
         Self::call(self.booking(Method::GET, "/v1/waiting-rooms", None)).await
+    }
+
+    /// Creates (or changes) a waiting room: an authority's call.
+    pub async fn put_waiting_room(
+        &self,
+        token: &str,
+        room: &WaitingRoom,
+        admissions_per_second: f64,
+    ) -> Result<WaitingRoom, ApiError> {
+        Self::call(
+            self.booking(Method::POST, "/v1/waiting-rooms", Some(token))
+                .json(&serde_json::json!({
+                    "name": room.name, "opens_at": room.opens_at, "gate_holds": room.gate_holds,
+                    "campaign": room.campaign, "admissions_per_second": admissions_per_second,
+                })),
+        )
+        .await
     }
 
     /// Takes a new place in a waiting room.

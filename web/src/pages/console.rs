@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{redirect, Ctx};
-use crate::api::{Wave, WaveFigures};
+use crate::api::{WaitingRoom, Wave, WaveFigures};
 use crate::errors::PageError;
 use crate::session::{Role, User};
 use crate::timefmt;
@@ -425,6 +425,18 @@ pub struct WaveForm {
     when: String,
     #[serde(default)]
     opens_at: String,
+    /// The checkbox: let people in through a waiting room at the opening.
+    #[serde(default)]
+    waiting_room: Option<String>,
+}
+
+/// Where a wave's opening starts letting people in through its waiting room (visitors
+/// per second); the booking service then follows its own measured capacity.
+const FIRST_ADMISSIONS_PER_SECOND: f64 = 100.0;
+
+/// The name of a wave's waiting room.
+fn room_of_wave(id: i64) -> String {
+    format!("wave-{id}")
 }
 
 /// `POST /console/waves`: open a wave now, or schedule it.
@@ -452,6 +464,25 @@ pub async fn open_wave(ctx: Ctx, form: web::Form<WaveForm>) -> HttpResponse {
             .api()
             .create_wave(&user.token, cohort, form.campaign.trim(), opens_at, &key)
             .await?;
+        if form.waiting_room.is_some() {
+            // Its holds go through the room from the wave's opening on.
+            let room = WaitingRoom {
+                name: room_of_wave(wave.id),
+                opens_at: wave.opens_at,
+                open: false,
+                gate_holds: true,
+                campaign: Some(form.campaign.trim().to_owned()),
+            };
+            let made = ctx
+                .api()
+                .put_waiting_room(&user.token, &room, FIRST_ADMISSIONS_PER_SECOND)
+                .await;
+            if let Err(e) = made {
+                tracing::warn!(error = %e, "the wave's waiting room was not made");
+                ctx.session.flash("error", "err_wave_room_not_made");
+                return Ok(redirect(&format!("/console/waves/{}", wave.id)));
+            }
+        }
         ctx.session.flash(
             "ok",
             if opens_at.is_some() {
@@ -479,6 +510,18 @@ pub async fn close_wave(ctx: Ctx, path: web::Path<i64>, form: web::Form<CsrfForm
         ctx.check_csrf(&form.csrf)?;
         let user = authority(&ctx)?;
         ctx.api().close_wave(&user.token, id).await?;
+        // Its waiting room, if it has one, stops gating holds with it.
+        let name = room_of_wave(id);
+        let rooms = ctx.api().waiting_rooms().await?;
+        if let Some(room) = rooms.iter().find(|r| r.name == name && r.gate_holds) {
+            let ungated = WaitingRoom {
+                gate_holds: false,
+                ..room.clone()
+            };
+            ctx.api()
+                .put_waiting_room(&user.token, &ungated, FIRST_ADMISSIONS_PER_SECOND)
+                .await?;
+        }
         ctx.session.flash("ok", "flash_wave_closed");
         Ok(redirect(&back))
     }

@@ -428,6 +428,7 @@ async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
             ("cohort", &cohort_id),
             ("campaign", "covid-dose-1"),
             ("when", "now"),
+            ("waiting_room", "on"),
         ],
     )
     .await;
@@ -461,18 +462,21 @@ async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
     .await;
     let slot = slot_ids(&page)[0].to_string();
     let ccsrf = input_value(&page, "csrf");
-    post(
-        &c,
-        format!("{web}/book/hold"),
-        &[
-            ("csrf", &ccsrf),
-            ("campaign", "covid-dose-1"),
-            ("site", &site.to_string()),
-            ("date", &day),
-            ("slot", &slot),
-        ],
-    )
-    .await;
+    let site_text = site.to_string();
+    let hold_form = [
+        ("csrf", ccsrf.as_str()),
+        ("campaign", "covid-dose-1"),
+        ("site", site_text.as_str()),
+        ("date", day.as_str()),
+        ("slot", slot.as_str()),
+    ];
+    // The wave's opening goes through its waiting room: the first try queues.
+    let (_, page) = post(&c, format!("{web}/book/hold"), &hold_form).await;
+    assert!(page.contains("<h1>Venteværelse</h1>"), "{page}");
+    let (landed, _) = wait_for_turn(&c, web, "Foran dig i køen:").await;
+    assert_eq!(landed, format!("/book/covid-dose-1/sites/{site}"));
+    let (_, page) = post(&c, format!("{web}/book/hold"), &hold_form).await;
+    assert!(page.contains("Bekræft din tid"), "{page}");
     let (_, receipt) = post(&c, format!("{web}/book/confirm"), &[("csrf", &ccsrf)]).await;
     assert!(receipt.contains("Din tid er booket."), "{receipt}");
     // The citizen cannot open the console.
@@ -535,6 +539,14 @@ async fn the_authority_previews_a_cohort_opens_a_wave_and_sees_it_book() {
         page.contains("Bølgen er lukket.") && page.contains("lukket"),
         "{page}"
     );
+    // Its waiting room, for its campaign only, stops gating with it.
+    let rooms = stack
+        .api(reqwest::Method::GET, "/v1/waiting-rooms", None)
+        .await;
+    let wave_id = wave_url.rsplit('/').next().unwrap();
+    assert_eq!(rooms[0]["name"], format!("wave-{wave_id}"), "{rooms}");
+    assert_eq!(rooms[0]["campaign"], "covid-dose-1", "{rooms}");
+    assert_eq!(rooms[0]["gate_holds"], false, "{rooms}");
     // Campaigns and capacity.
     let (_, page) = get(&a, format!("{web}/console")).await;
     assert!(
