@@ -54,6 +54,7 @@ TOML
   APP__IDENTITY__ISSUER="http://127.0.0.1:$LOAD_PORT/dev" \
   APP__IDENTITY__DEV_KEY_PATH="$LOAD_STATE/dev-idp-key.pem" \
   APP__TELEMETRY__FILTER="${LOG:-error}" \
+  APP__WAITING_ROOM__LAPSE_SECONDS="${LAPSE_SECONDS:-180}" \
     "$BIN" >"$LOAD_STATE/booking.log" 2>&1 &
   LOAD_PID=$!
   trap 'kill $LOAD_PID 2>/dev/null; wait $LOAD_PID 2>/dev/null' EXIT INT TERM

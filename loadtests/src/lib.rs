@@ -1,6 +1,7 @@
 //! Load tests and benchmarks of a running system.
 //!
-//! - `scenarios`: goose scenarios of opening day (surge, bots, steady, passes, verifier);
+//! - `scenarios`: goose scenarios of opening day (surge, bots, steady, opening, passes,
+//!   verifier); `opening` the waiting room its gated opening queues in;
 //! - `invariant`: the booking invariant checked in PostgreSQL after every run;
 //! - `bench`: the benchmark that measures the machine's own ceilings (Redis running the
 //!   hold script, PostgreSQL running the confirm transaction, a static HTTP responder)
@@ -12,5 +13,6 @@
 pub mod bench;
 pub mod citizens;
 pub mod invariant;
+pub mod opening;
 pub mod record;
 pub mod scenarios;

@@ -4,6 +4,9 @@
 //!   confirm; some then cancel or move; some hold and walk away (the hold lapses);
 //! - `bots`: scripts hammering availability with no think time and no token;
 //! - `steady`: the same citizen journey at an ordinary day's pace;
+//! - `opening`: a gated opening: citizens stand in the waiting room (from before the
+//!   opening on), refresh until admitted (some walk away and their place lapses), then
+//!   browse, hold with the admission token and confirm;
 //! - `passes`: citizens fetch their corona pass overview from the pass service;
 //! - `verifier`: venue verifiers download the trust list, revocations and rules, with
 //!   `If-None-Match` as a real verifier app does.
@@ -42,6 +45,10 @@ pub struct Plan {
     /// Share of booked citizens that cancel, and that move.
     pub cancel: f64,
     pub change: f64,
+    /// `opening`: the waiting room citizens queue in (the harness makes it).
+    pub room: Option<String>,
+    /// `opening`: how often a waiting citizen refreshes their place.
+    pub refresh_ms: u64,
 }
 
 impl Default for Plan {
@@ -55,6 +62,8 @@ impl Default for Plan {
             abandon: 0.15,
             cancel: 0.05,
             change: 0.10,
+            room: None,
+            refresh_ms: 2000,
         }
     }
 }
@@ -66,7 +75,7 @@ fn plan() -> &'static Plan {
 }
 
 /// The scenario names `build` knows.
-pub const NAMES: &[&str] = &["surge", "bots", "steady", "passes", "verifier"];
+pub const NAMES: &[&str] = &["surge", "bots", "steady", "opening", "passes", "verifier"];
 
 /// Builds the named scenarios (weights: as given, in the order given).
 pub fn build(plan: Plan, names: &[(String, usize)]) -> anyhow::Result<Vec<Scenario>> {
@@ -82,6 +91,26 @@ pub fn build(plan: Plan, names: &[(String, usize)]) -> anyhow::Result<Vec<Scenar
         let s = match name.as_str() {
             "surge" => citizen_journey("surge").set_wait_time(think.0, think.1)?,
             "steady" => citizen_journey("steady").set_wait_time(think.0 * 4, think.1 * 4)?,
+            "opening" => scenario!("opening")
+                .set_wait_time(think.0, think.1)?
+                .register_transaction(transaction!(sign_in).set_name("sign in").set_sequence(1))
+                .register_transaction(
+                    transaction!(wait_in_room)
+                        .set_name("wait in the room")
+                        .set_sequence(2),
+                )
+                .register_transaction(
+                    transaction!(browse_sites)
+                        .set_name("browse sites")
+                        .set_sequence(3),
+                )
+                .register_transaction(
+                    transaction!(browse_day)
+                        .set_name("browse a day")
+                        .set_sequence(4),
+                )
+                .register_transaction(transaction!(hold).set_name("hold").set_sequence(5))
+                .register_transaction(transaction!(confirm).set_name("confirm").set_sequence(6)),
             "bots" => scenario!("bots")
                 .register_transaction(transaction!(bot_browse).set_name("bot availability")),
             "passes" => scenario!("passes")
@@ -130,6 +159,10 @@ fn citizen_journey(name: &str) -> Scenario {
 #[derive(Debug, Default)]
 struct Journey {
     token: String,
+    /// The waiting room's admission, sent with the hold.
+    admission: Option<String>,
+    /// Walked away from the room: the rest of the journey is skipped.
+    gone: bool,
     sites: Vec<i64>,
     free: Vec<i64>,
     hold: Option<String>,
@@ -192,6 +225,9 @@ async fn sign_in(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn browse_sites(user: &mut GooseUser) -> TransactionResult {
+    if journey(user).gone {
+        return Ok(());
+    }
     // Somewhere in Denmark: the nearest sites first, as the site finder asks.
     let (lat, lon) = {
         let mut rng = rand::thread_rng();
@@ -250,6 +286,9 @@ async fn fetch_day(user: &mut GooseUser, site: i64) -> Result<Vec<i64>, Box<Tran
 }
 
 async fn browse_day(user: &mut GooseUser) -> TransactionResult {
+    if journey(user).gone {
+        return Ok(());
+    }
     // Looks at a couple of sites' days, as people compare.
     let looks = rand::thread_rng().gen_range(1..=3);
     let mut free = Vec::new();
@@ -279,6 +318,9 @@ async fn post_as_citizen(
         .get_request_builder(&method, path)?
         .bearer_auth(token)
         .header("Idempotency-Key", uuid::Uuid::new_v4().to_string());
+    if let Some(admission) = journey(user).admission.clone() {
+        rb = rb.header("Admission-Token", admission);
+    }
     if let Some(b) = body {
         rb = rb.json(&b);
     }
@@ -319,6 +361,9 @@ async fn take_hold(user: &mut GooseUser) -> Result<Option<String>, Box<Transacti
 }
 
 async fn hold(user: &mut GooseUser) -> TransactionResult {
+    if journey(user).gone {
+        return Ok(());
+    }
     let hold = take_hold(user).await?;
     journey(user).hold = hold;
     Ok(())
@@ -386,6 +431,102 @@ async fn cancel_or_move(user: &mut GooseUser) -> TransactionResult {
         }
     }
     Ok(())
+}
+
+/// What the `opening` scenario saw of the waiting room.
+#[derive(Debug, Default)]
+pub struct RoomCounts {
+    pub joined: AtomicU64,
+    pub admitted: AtomicU64,
+    pub walked_away: AtomicU64,
+    pub lapsed: AtomicU64,
+    /// Milliseconds from joining to admission, of everyone admitted.
+    pub waits_ms: std::sync::Mutex<Vec<u64>>,
+}
+
+pub static ROOM: OnceLock<RoomCounts> = OnceLock::new();
+
+fn room_counts() -> &'static RoomCounts {
+    ROOM.get_or_init(RoomCounts::default)
+}
+
+/// goose's `test_start` for `opening`: makes the run's waiting room.
+pub async fn make_room(user: &mut GooseUser) -> TransactionResult {
+    if let Err(e) = crate::opening::make_armed().await {
+        let req = GooseRequest::builder().path("/v1/waiting-rooms").build();
+        let mut goose = user.request(req).await?;
+        eprintln!("the waiting room was not made: {e:#}");
+        return fail(user, "waiting room not made", &mut goose.request);
+    }
+    Ok(())
+}
+
+/// Joins the opening's waiting room and refreshes until admitted; a share of people
+/// walk away after a first look (their place lapses).
+async fn wait_in_room(user: &mut GooseUser) -> TransactionResult {
+    let Some(room) = plan().room.clone() else {
+        return Ok(());
+    };
+    let path = format!("/v1/waiting-rooms/{room}/visitors");
+    let req = GooseRequest::builder()
+        .method(GooseMethod::Post)
+        .path(path.as_str())
+        .name("/v1/waiting-rooms/{room}/visitors")
+        .build();
+    let mut goose = user.request(req).await?;
+    let visitor = match goose.response {
+        Ok(r) if r.status().is_success() => body_json(r).await["visitor"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    };
+    if visitor.is_empty() {
+        journey(user).gone = true;
+        return fail(user, "could not join the room", &mut goose.request);
+    }
+    let counts = room_counts();
+    counts.joined.fetch_add(1, Ordering::Relaxed);
+    let joined = std::time::Instant::now();
+    let walks_away = rand::thread_rng().gen_bool(plan().abandon);
+    let status_path = format!("{path}/{visitor}");
+    loop {
+        let req = GooseRequest::builder()
+            .path(status_path.as_str())
+            .name("/v1/waiting-rooms/{room}/visitors/{visitor}")
+            .build();
+        let mut goose = user.request(req).await?;
+        let place = match goose.response {
+            Ok(r) if r.status().is_success() => body_json(r).await,
+            _ => {
+                fail(user, "place not read", &mut goose.request)?;
+                Value::Null
+            }
+        };
+        match place["state"].as_str() {
+            Some("admitted") => {
+                counts.admitted.fetch_add(1, Ordering::Relaxed);
+                counts
+                    .waits_ms
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(u64::try_from(joined.elapsed().as_millis()).unwrap_or(u64::MAX));
+                journey(user).admission = place["admission_token"].as_str().map(str::to_owned);
+                return Ok(());
+            }
+            Some("lapsed" | "expired" | "unknown") => {
+                counts.lapsed.fetch_add(1, Ordering::Relaxed);
+                journey(user).gone = true;
+                return Ok(());
+            }
+            _ if walks_away => {
+                counts.walked_away.fetch_add(1, Ordering::Relaxed);
+                journey(user).gone = true;
+                return Ok(());
+            }
+            _ => tokio::time::sleep(Duration::from_millis(plan().refresh_ms)).await,
+        }
+    }
 }
 
 /// A bot: a random site's random day, again and again.

@@ -8,23 +8,27 @@
 //! ```
 //!
 //! Run options: `--db URL` (checked after the run), `--pass-host URL`, `--campaign CODE`,
-//! `--think MIN_MS:MAX_MS`, `--days N`, `--report FILE` (goose's HTML report); every
-//! other option goes to goose (`--users`, `--hatch-rate`, `--run-time`, ...).
+//! `--think MIN_MS:MAX_MS`, `--days N`, `--report FILE` (goose's HTML report); for
+//! `opening`, `--opens-in SECONDS` (10), `--admit PER_SECOND` (20, the room's first
+//! admission rate) and `--refresh-ms MS` (2000); every other option goes to goose
+//! (`--users`, `--hatch-rate`, `--run-time`, ...).
 
 use anyhow::Context;
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use gumdrop::Options;
 use loadtests::bench::{self, BenchConfig};
-use loadtests::{invariant, record, scenarios};
+use loadtests::scenarios::make_room;
+use loadtests::{invariant, opening, record, scenarios};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 const USAGE: &str = "usage: loadtests run SCENARIO[:WEIGHT][,...] [--host URL] [--db URL] [--report FILE] [goose options]
        loadtests check --db URL
        loadtests bench [--host URL[,URL...]] [--db URL] [--redis URL] [--seconds N] [--concurrency N] [--citizens N] [--workers N] [--read-threads N] [--pg-clients N] [--out FILE] [--no-overload]
        loadtests static-server --body FILE [--workers N] [--port P]
-scenarios: surge, bots, steady, passes, verifier";
+scenarios: surge, bots, steady, opening, passes, verifier";
 
 /// Splits our own `--key value` options from the rest (passed on to goose).
 fn take_options(args: &[String], ours: &[&str]) -> (HashMap<String, String>, Vec<String>) {
@@ -103,6 +107,9 @@ fn run_scenarios(args: &[String]) -> anyhow::Result<()> {
             "days",
             "report",
             "abandon",
+            "opens-in",
+            "admit",
+            "refresh-ms",
         ],
     );
     let mut named = Vec::new();
@@ -133,9 +140,27 @@ fn run_scenarios(args: &[String]) -> anyhow::Result<()> {
         let (a, b) = t.split_once(':').context("--think MIN_MS:MAX_MS")?;
         plan.think_ms = (a.parse()?, b.parse()?);
     }
+    plan.refresh_ms = opt(&o, "refresh-ms", plan.refresh_ms)?;
     let host = plan.booking_host.clone();
-    let built = scenarios::build(plan, &named)?;
     let rt = runtime()?;
+    if named.iter().any(|(n, _)| n == "opening") {
+        let opens_in = Duration::from_secs(opt(&o, "opens-in", 10)?);
+        let room = rt.block_on(opening::Opening::prepare(
+            &host,
+            &plan.campaign,
+            opens_in,
+            opt(&o, "admit", 20.0)?,
+        ))?;
+        println!(
+            "waiting room {} gates {} from {} s after the first citizen arrives",
+            room.name,
+            plan.campaign,
+            opens_in.as_secs()
+        );
+        plan.room = Some(room.name.clone());
+        opening::arm(room)?;
+    }
+    let built = scenarios::build(plan, &named)?;
     rt.block_on(async move {
         let mut attack: GooseAttack = *GooseAttack::initialize_with_config(config)?
             .set_default(GooseDefault::Host, host.as_str())?
@@ -144,6 +169,9 @@ fn run_scenarios(args: &[String]) -> anyhow::Result<()> {
             .set_default(GooseDefault::RunTime, 60)?;
         for s in built {
             attack = attack.register_scenario(s);
+        }
+        if opening::armed().is_some() {
+            attack = attack.test_start(transaction!(make_room));
         }
         let metrics = attack.execute().await?;
         println!(
@@ -155,6 +183,10 @@ fn run_scenarios(args: &[String]) -> anyhow::Result<()> {
                 .sum::<usize>(),
             metrics.duration
         );
+        if let Some(room) = opening::armed() {
+            println!("{}", opening::summary());
+            room.ungate().await?;
+        }
         let confirmed = record::all_confirmed();
         println!("{} bookings confirmed during the run", confirmed.len());
         if let Some(db) = o.get("db") {
