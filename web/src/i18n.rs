@@ -236,6 +236,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("queue_room_open_text", "Mange booker lige nu. Stil dig i køen; når det er din tur, vælger du din tid.", "Many people are booking right now. Join the queue; when it is your turn, you choose your time."),
     ("queue_join_now", "Stil dig i venteværelset", "Join the waiting room"),
     ("queue_see_place", "Se din plads i køen", "See your place in the queue"),
+    ("queue_choose_time", "Vælg din tid", "Choose your time"),
     ("queue_your_turn", "Det er din tur. Vælg din tid nu.", "It is your turn. Choose your time now."),
     ("booked", "Din tid er booket.", "Your time is booked."),
     ("moved", "Din tid er flyttet.", "Your time has been moved."),

@@ -132,7 +132,47 @@
     timer = window.setTimeout(update, 5000);
   }
 
+  // The waiting room: ask for the place every few seconds (asking keeps it) and show it;
+  // at the person's turn, say so and offer the way on (no page change they did not ask
+  // for). A change of state (the opening came, the place went) reloads the page.
+  function queue(section) {
+    var url = section.getAttribute("data-queue");
+    var every = Math.max(1, Number(section.getAttribute("data-refresh") || "15")) * 1000;
+    var shown = section.getAttribute("data-state");
+    function update() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { state: "not_read" }; })
+        .catch(function () { return { state: "not_read" }; })
+        .then(function (data) {
+          section.querySelector("[data-not-updated]").hidden = data.state !== "not_read";
+          if (data.state === "admitted") {
+            section.querySelector("[data-waiting]").hidden = true;
+            var turn = section.querySelector("[data-turn]");
+            var link = turn.querySelector("[data-turn-link]");
+            link.setAttribute("href", data.back);
+            turn.hidden = false;
+            link.focus();
+            return;
+          }
+          if (data.state === "none" || (data.state !== "not_read" && data.state !== shown)) {
+            window.location.reload();
+            return;
+          }
+          if (data.state === "waiting") {
+            var ahead = section.querySelector("[data-ahead]");
+            if (ahead) { ahead.textContent = String(data.ahead); }
+            var wait = section.querySelector("[data-wait]");
+            if (wait) { wait.textContent = data.wait; }
+          }
+          window.setTimeout(update, every);
+        });
+    }
+    window.setTimeout(update, every);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var queueView = document.querySelector("[data-queue]");
+    if (queueView) { queue(queueView); }
     var openingView = document.querySelector("[data-opening]");
     if (openingView) { opening(openingView); }
     var liveView = document.querySelector("[data-live]");

@@ -291,6 +291,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/book/queue", web::get().to(queue::page))
         .route("/book/queue", web::post().to(queue::rejoin))
         .route("/book/queue/join", web::post().to(queue::join))
+        .route("/book/queue/place.json", web::get().to(queue::place_json))
         .route("/book/{campaign}", web::get().to(book::sites))
         .route(
             "/book/{campaign}/sites/{site}",

@@ -60,49 +60,103 @@ fn passing(e: &ApiError) -> bool {
     }
 }
 
+/// Where the person stands now, with what follows from it for the session.
+enum Standing {
+    /// No place in the session.
+    None,
+    /// Their turn: the admission is in the session now; back to `back`.
+    Turn { back: String },
+    /// Still waiting (or before the opening), or the place is gone.
+    Place(QueuePlace),
+    /// The place could not be read just now (busy or out of reach).
+    NotRead,
+}
+
+async fn standing(ctx: &Ctx) -> Result<Standing, PageError> {
+    let Some(q) = ctx.session.get().queue else {
+        return Ok(Standing::None);
+    };
+    let place = match ctx.api().queue_place(&q.room, &q.visitor).await {
+        Ok(p) => p,
+        Err(e) if passing(&e) => {
+            tracing::info!(error = %e, "waiting room place not read");
+            return Ok(Standing::NotRead);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let (Some(token), Some(until)) = (&place.admission_token, place.admitted_until) {
+        if place.state == "admitted" {
+            ctx.session.update(|d| {
+                d.queue = None;
+                d.admission = Some(Admitted {
+                    room: q.room.clone(),
+                    token: token.clone(),
+                    until,
+                });
+            });
+            return Ok(Standing::Turn { back: q.back });
+        }
+    }
+    Ok(Standing::Place(place))
+}
+
 /// `GET /book/queue`: where the person stands; their turn sends them back to booking.
 pub async fn page(ctx: Ctx) -> HttpResponse {
     let result = async {
-        let Some(q) = ctx.session.get().queue else {
-            return Ok(redirect("/book"));
-        };
-        let place = match ctx.api().queue_place(&q.room, &q.visitor).await {
-            Ok(p) => p,
-            Err(e) if passing(&e) => {
-                tracing::info!(error = %e, "waiting room place not read");
-                return render(&ctx, None, true);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if let (Some(token), Some(until)) = (&place.admission_token, place.admitted_until) {
-            if place.state == "admitted" {
-                ctx.session.update(|d| {
-                    d.queue = None;
-                    d.admission = Some(Admitted {
-                        room: q.room.clone(),
-                        token: token.clone(),
-                        until,
-                    });
-                });
+        match standing(&ctx).await? {
+            Standing::None => Ok(redirect("/book")),
+            Standing::Turn { back } => {
                 ctx.session.flash("ok", "queue_your_turn");
-                return Ok(redirect(&q.back));
+                Ok(redirect(&back))
             }
+            Standing::Place(place) => render(&ctx, Some(&place), false),
+            Standing::NotRead => render(&ctx, None, true),
         }
-        render(&ctx, Some(&place), false)
     }
     .await;
     ctx.finish(result)
 }
 
-fn render(ctx: &Ctx, place: Option<&QueuePlace>, not_updated: bool) -> PageResult {
-    let state = match place.map(|p| p.state.as_str()) {
+/// `GET /book/queue/place.json`: what the page's script polls (the call keeps the
+/// place, as a reload would); at the person's turn, where to go.
+pub async fn place_json(ctx: Ctx) -> HttpResponse {
+    let answer = match standing(&ctx).await {
+        Ok(Standing::None) => json!({ "state": "none" }),
+        Ok(Standing::Turn { back }) => json!({ "state": "admitted", "back": back }),
+        Ok(Standing::Place(p)) => json!({
+            "state": shown_state(Some(&p)),
+            "ahead": p.ahead,
+            "wait": wait_text(ctx.lang, p.estimated_wait_seconds),
+        }),
+        Ok(Standing::NotRead) | Err(_) => json!({ "state": "not_read" }),
+    };
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(answer)
+}
+
+/// The state the page shows: lapsed, expired and unknown all mean the place is gone.
+fn shown_state(place: Option<&QueuePlace>) -> &'static str {
+    match place.map(|p| p.state.as_str()) {
         Some("before_opening") => "before_opening",
         Some("waiting") | None => "waiting",
-        // Lapsed, expired or not known there: the place is gone.
         Some(_) => "lapsed",
-    };
+    }
+}
+
+/// "Expected wait: about 3 minutes." in the page's language.
+fn wait_text(lang: crate::i18n::Lang, seconds: Option<u64>) -> String {
+    let t = |k| crate::i18n::text(lang, k);
+    match seconds {
+        Some(w) if w >= 120 => format!("{} {} {}.", t("queue_wait"), w.div_ceil(60), t("minutes")),
+        Some(w) => format!("{} {} {}.", t("queue_wait"), w.max(1), t("seconds")),
+        None => t("queue_wait_unknown").to_owned(),
+    }
+}
+
+fn render(ctx: &Ctx, place: Option<&QueuePlace>, not_updated: bool) -> PageResult {
+    let state = shown_state(place);
     let refresh = place.map_or(RETRY_SECONDS, |p| p.refresh_seconds.max(1));
-    let wait = place.and_then(|p| p.estimated_wait_seconds);
     ctx.page(
         "queue.html",
         "queue_title",
@@ -111,8 +165,7 @@ fn render(ctx: &Ctx, place: Option<&QueuePlace>, not_updated: bool) -> PageResul
             "not_updated": not_updated,
             "ahead": place.filter(|p| p.state == "waiting").map(|p| p.ahead),
             "opens": place.map(|p| timefmt::datetime_long(p.opens_at, ctx.lang)),
-            "wait_minutes": wait.filter(|w| *w >= 120).map(|w| w.div_ceil(60)),
-            "wait_seconds": wait.filter(|w| *w < 120),
+            "wait": wait_text(ctx.lang, place.and_then(|p| p.estimated_wait_seconds)),
             // A gone place has nothing to refresh for.
             "refresh": (state != "lapsed").then_some(refresh),
             "lapse_minutes": place.map(|p| p.lapse_seconds.div_ceil(60).max(1)),

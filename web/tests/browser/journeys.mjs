@@ -25,6 +25,7 @@ const HELPED = env("HELPED_CPR");
 const INVITED = env("INVITED_CPR");
 const BOOKING = env("BOOKING_URL");
 const FIRST_DAY = env("FIRST_DAY");
+const QUEUED = env("QUEUED_CPR");
 
 const log = (...a) => console.log(...a);
 function check(cond, msg) {
@@ -420,6 +421,50 @@ async function authorityJourney(page) {
   log("authority journey: opened a wave and watched the booked count move; made a site, its times and a capacity change; recorded a paper power of attorney");
 }
 
+// --- A gated opening: a citizen stands in the waiting room before it, then books. ---
+async function queueJourney(page) {
+  const { access_token: authority } = await (
+    await fetch(`${BOOKING}/dev/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ role: "authority", subject: "sst-1" }),
+    })
+  ).json();
+  const opensAt = new Date(Date.now() + 3000).toISOString();
+  const made = await fetch(`${BOOKING}/v1/waiting-rooms`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${authority}` },
+    body: JSON.stringify({ name: "pcr-opening", opens_at: opensAt, admissions_per_second: 5, gate_holds: true, campaign: "pcr-test" }),
+  });
+  check(made.ok, `the waiting room: ${made.status}`);
+  await signIn(page, { cpr: QUEUED, name: "Bo Kø" });
+  await page.getByRole("link", { name: "Book tid", exact: true }).first().click();
+  await expectText(page, "Ny booking åbner");
+  await axe(page, "book with a waiting room ahead");
+  await page.getByRole("button", { name: "Stil dig i venteværelset" }).click();
+  await expectText(page, "Bookingen åbner");
+  await axe(page, "waiting room (before the opening)");
+  await shoot(page, "queue");
+  // The page keeps itself up to date; at the person's turn it says so and offers the
+  // way on, with the focus on it.
+  const onward = page.getByRole("link", { name: "Vælg din tid" });
+  await onward.waitFor({ timeout: 30000 });
+  check(await onward.evaluate((a) => a === document.activeElement), "the way on has the focus");
+  await axe(page, "waiting room (your turn)");
+  await onward.click();
+  await page.getByRole("link", { name: "Book tid – PCR-test" }).click();
+  await page.fill("#postcode", "8000");
+  await page.getByRole("button", { name: "Søg" }).click();
+  await page.getByRole("link", { name: "Testcenter Aarhus C" }).click();
+  await page.locator("input[name=slot]").first().check();
+  await page.getByRole("button", { name: "Hold tiden til mig" }).click();
+  await expectText(page, "Bekræft din tid");
+  await page.getByRole("button", { name: "Bekræft booking" }).click();
+  await expectText(page, "Din tid er booket.");
+  await signOut(page);
+  log("queue journey: stood in the waiting room before the opening, was let in, booked");
+}
+
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "web-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: CHROMIUM,
@@ -452,6 +497,8 @@ try {
   await helperJourney(page);
   await context.clearCookies();
   await authorityJourney(page);
+  await context.clearCookies();
+  await queueJourney(page);
   check(errors.length === 0, `script errors on the pages: ${errors.join("; ")}`);
   log(`axe-core checked ${audited.size} pages: ${[...audited].join(", ")}`);
   log("journeys: all passed");

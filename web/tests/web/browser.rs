@@ -50,6 +50,7 @@ async fn journeys_in_headless_chromium() {
         .env("KEYBOARD_CPR", cpr(crate::helpers::IN_COPENHAGEN[0]))
         .env("HELPED_CPR", cpr(crate::helpers::IN_COPENHAGEN[1]))
         .env("INVITED_CPR", cpr(crate::helpers::VACCINATED[0]))
+        .env("QUEUED_CPR", cpr(15))
         .env("BOOKING_URL", &stack.booking)
         .env("FIRST_DAY", Stack::first_day())
         .env("SCREENSHOTS", &screenshots)

@@ -90,6 +90,8 @@ impl Stack {
         b.redis.key_prefix = unique_redis_prefix();
         b.identity.dev_provider = true;
         b.telemetry.filter = "warn".into();
+        // Waiting-room pages refresh every 2 s here, so a test waits seconds, not minutes.
+        b.waiting_room.refresh_seconds = 2;
         let app = booking::startup::Application::build(b)
             .await
             .expect("booking starts");

@@ -1180,6 +1180,8 @@ async fn while_an_opening_is_gated_a_citizen_waits_in_the_queue_then_books() {
     .await;
     let (_, page) = get(&other, format!("{web}/book/queue")).await;
     assert!(!page.contains("<h1>Venteværelse</h1>"), "{page}");
+    let (_, place) = get(&other, format!("{web}/book/queue/place.json")).await;
+    assert_eq!(place, r#"{"state":"none"}"#);
     let (_, page) = get(
         &other,
         format!("{web}/book/pcr-test/sites/{site}?date={day}"),
@@ -1232,6 +1234,16 @@ async fn before_an_opening_the_booking_page_offers_the_waiting_room_and_keeps_th
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Bookingen åbner"), "{page}");
     assert!(page.contains("tilfældig plads"), "{page}");
+    // What the page's script polls: the same place, in JSON.
+    let place: serde_json::Value = c
+        .get(format!("{web}/book/queue/place.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(place["state"], "before_opening", "{place}");
     // The booking page now points at the place instead of offering a new one.
     let (_, page) = get(&c, format!("{web}/book")).await;
     assert!(page.contains("Se din plads i køen") && !page.contains("/book/queue/join"));
