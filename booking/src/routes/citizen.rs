@@ -82,23 +82,11 @@ pub async fn create_hold(
     req: HttpRequest,
     body: web::Json<HoldRequest>,
 ) -> Reply {
-    let gate = room.gate();
-    if !gate.is_open() {
-        let campaign = if gate.by_campaign() {
-            let id = svc.slot_campaign(body.slot_id).await?;
-            id.and_then(|id| svc.catalog.snapshot().campaign(id).map(|c| c.code.clone()))
-        } else {
-            None
-        };
-        let token = req
-            .headers()
-            .get(ADMISSION_TOKEN)
-            .and_then(|v| v.to_str().ok());
-        if let Some(room) = gate.refuses(token, campaign.as_deref()) {
-            metrics::counter!("booking_shed_total", "reason" => "admission_required").increment(1);
-            return Err(BookingError::AdmissionRequired { room });
-        }
-    }
+    let admission = req
+        .headers()
+        .get(ADMISSION_TOKEN)
+        .and_then(|v| v.to_str().ok());
+    svc.pass_gate(&room.gate(), body.slot_id, admission).await?;
     let who = Acting::from(who);
     let fp = fingerprint(&req, &*body)?;
     once_with(

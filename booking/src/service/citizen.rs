@@ -14,6 +14,7 @@ use crate::error::{BookingError, Result};
 use crate::hot::{HoldOutcome, HoldRecord, Invited};
 use crate::store::bookings::{self, BookingView, InsertConflict, NewBooking};
 use crate::store::{self, slots};
+use crate::waitroom::Gate;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HoldReceipt {
@@ -54,6 +55,35 @@ impl Service {
             self.slot_campaigns.learn(slot, c);
         }
         Ok(found)
+    }
+
+    /// Whether a hold of `slot` may go past the waiting rooms gating holds now: with
+    /// none for its campaign, or with `admission` to one that is. The slot's campaign is
+    /// looked up only while a room for one campaign gates.
+    pub async fn pass_gate(
+        &self,
+        gate: &Gate<'_>,
+        slot: SlotId,
+        admission: Option<&str>,
+    ) -> Result<()> {
+        if gate.is_open() {
+            return Ok(());
+        }
+        let campaign = match gate.by_campaign() {
+            true => self
+                .slot_campaign(slot)
+                .await?
+                .and_then(|id| self.catalog.snapshot().campaign(id).map(|c| c.code.clone())),
+            false => None,
+        };
+        match gate.refuses(admission, campaign.as_deref()) {
+            Some(room) => {
+                metrics::counter!("booking_shed_total", "reason" => "admission_required")
+                    .increment(1);
+                Err(BookingError::AdmissionRequired { room })
+            }
+            None => Ok(()),
+        }
     }
 
     /// What a hold of `slot` reads first: the citizen's invitations, when the slot's
