@@ -69,12 +69,11 @@ impl Service {
         if gate.is_open() {
             return Ok(());
         }
-        let campaign = match gate.by_campaign() {
-            true => self
-                .slot_campaign(slot)
-                .await?
-                .and_then(|id| self.catalog.snapshot().campaign(id).map(|c| c.code.clone())),
-            false => None,
+        let campaign = if gate.by_campaign() {
+            let id = self.slot_campaign(slot).await?;
+            id.and_then(|id| self.catalog.snapshot().campaign(id).map(|c| c.code.clone()))
+        } else {
+            None
         };
         match gate.refuses(admission, campaign.as_deref()) {
             Some(room) => {
