@@ -88,6 +88,22 @@ pub struct Room {
     pub campaign: Option<String>,
 }
 
+/// A room's hash as read: opening, rate, gate, campaign.
+type RoomMeta = (Option<i64>, Option<f64>, Option<String>, Option<String>);
+
+impl Room {
+    /// The room `name` from its hash; `None` when it has none (no such room).
+    fn from_meta(name: &str, (opens, rate, gate, campaign): RoomMeta) -> Option<Room> {
+        opens.map(|opens_ms| Room {
+            name: name.to_owned(),
+            opens_ms,
+            rate: rate.unwrap_or(0.0),
+            gate_holds: gate.as_deref() == Some("1"),
+            campaign: campaign.filter(|c| !c.is_empty()),
+        })
+    }
+}
+
 /// The rooms that gate holds at one moment, to judge a hold by.
 pub struct Gate<'a> {
     room: &'a WaitingRoom,
@@ -202,31 +218,35 @@ impl WaitingRoom {
 
     pub async fn room(&self, name: &str) -> Result<Option<Room>> {
         Self::check_name(name)?;
-        type Meta = (Option<i64>, Option<f64>, Option<String>, Option<String>);
-        let (opens, rate, gate, campaign): Meta = redis::cmd("HMGET")
-            .arg(self.key(name, "meta"))
-            .arg(&["opens_ms", "rate", "gate", "campaign"])
+        let meta: RoomMeta = self
+            .meta_read(name)
             .query_async(&mut self.hot.conn())
             .await?;
-        Ok(opens.map(|opens_ms| Room {
-            name: name.to_owned(),
-            opens_ms,
-            rate: rate.unwrap_or(0.0),
-            gate_holds: gate.as_deref() == Some("1"),
-            campaign: campaign.filter(|c| !c.is_empty()),
-        }))
+        Ok(Room::from_meta(name, meta))
     }
 
+    fn meta_read(&self, name: &str) -> redis::Cmd {
+        let mut cmd = redis::cmd("HMGET");
+        cmd.arg(self.key(name, "meta"))
+            .arg(&["opens_ms", "rate", "gate", "campaign"]);
+        cmd
+    }
+
+    /// Every room: the registry, then every room's hash in one pipeline.
     pub async fn rooms(&self) -> Result<Vec<Room>> {
         let names: Vec<String> = redis::cmd("SMEMBERS")
             .arg(self.registry())
             .query_async(&mut self.hot.conn())
             .await?;
+        let mut pipe = SplitPipeline::new();
+        for n in &names {
+            pipe.add_command(self.meta_read(n));
+        }
+        let metas = pipe.query(&self.hot.conn()).await?;
         let mut out = Vec::new();
-        for n in names {
-            if let Some(r) = self.room(&n).await? {
-                out.push(r);
-            }
+        for (name, meta) in names.iter().zip(metas) {
+            let meta: RoomMeta = redis::from_redis_value(meta).map_err(redis::RedisError::from)?;
+            out.extend(Room::from_meta(name, meta));
         }
         Ok(out)
     }

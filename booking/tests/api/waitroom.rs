@@ -306,16 +306,29 @@ async fn the_rooms_are_listed_for_everyone_and_a_room_gates_holds_only_once_open
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
+    // A second room, opening sooner and gating nothing: listed first.
+    let sooner = app.clock.now() + Duration::minutes(10);
+    let r = app
+        .post(
+            "/v1/waiting-rooms",
+            &app.authority,
+            json!({"name": "boosters", "opens_at": sooner, "admissions_per_second": 10}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
     let rooms = listed().await;
-    assert_eq!(rooms[0]["name"], "dose-2", "{rooms}");
-    assert_eq!(rooms[0]["open"], false, "{rooms}");
-    assert_eq!(rooms[0]["gate_holds"], true, "{rooms}");
+    assert_eq!(rooms.as_array().map(Vec::len), Some(2), "{rooms}");
+    assert_eq!(rooms[0]["name"], "boosters", "{rooms}");
+    assert_eq!(rooms[0]["gate_holds"], false, "{rooms}");
+    assert_eq!(rooms[1]["name"], "dose-2", "{rooms}");
+    assert_eq!(rooms[1]["open"], false, "{rooms}");
+    assert_eq!(rooms[1]["gate_holds"], true, "{rooms}");
     // Before its opening the room gates nothing.
     assert_eq!(app.hold(&me, slots[0]).await.status(), StatusCode::CREATED);
 
     // From its opening on it does (the service's clock, no refresh needed).
     app.clock.advance(Duration::minutes(31));
-    assert_eq!(listed().await[0]["open"], true);
+    assert_eq!(listed().await[1]["open"], true);
     let r = app.hold(&me, slots[1]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let body: Value = r.json().await.unwrap();
