@@ -129,27 +129,8 @@ pub struct LimitSettings {
     /// comma-separated string). Their requests count against the address in the
     /// header's last hop; everyone else's against their own address, header or not (or
     /// anyone could pick an address of their own).
-    #[serde(deserialize_with = "list_or_commas")]
+    #[serde(deserialize_with = "service_kit::settings::list_or_commas")]
     pub trusted_proxies: Vec<String>,
-}
-
-/// A list, or one string of comma-separated items (how the environment gives a list).
-fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Given {
-        List(Vec<String>),
-        Commas(String),
-    }
-    Ok(match Given::deserialize(d)? {
-        Given::List(items) => items,
-        Given::Commas(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|i| !i.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    })
 }
 
 impl Default for LimitSettings {

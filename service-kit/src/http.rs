@@ -41,6 +41,41 @@ fn is_quiet(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
+/// The peers whose `X-Forwarded-For` names the client (a proxy, a load balancer, the web
+/// front end calling an API for a browser): addresses or networks. Anyone else's
+/// header is ignored, or any client could pick an address of its own.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// From a setting's list (`setting` names it in the error): `10.0.0.0/8`,
+    /// `127.0.0.1`, `::1`.
+    pub fn parse(setting: &str, list: &[String]) -> anyhow::Result<Self> {
+        list.iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!("{setting}: {p:?} is neither an IP address nor a network")
+                    })
+            })
+            .collect::<anyhow::Result<_>>()
+            .map(TrustedProxies)
+    }
+
+    /// The client of a request from `peer`: the last hop of `forwarded_for` when the
+    /// peer is trusted and the header names one, else the peer.
+    pub fn client(&self, peer: std::net::IpAddr, forwarded_for: Option<&str>) -> std::net::IpAddr {
+        if !self.0.iter().any(|n| n.contains(&peer)) {
+            return peer;
+        }
+        forwarded_for
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(peer)
+    }
+}
+
 /// Accepts a caller's request id only if it is short and plain; otherwise makes one.
 fn request_id_of(req: &ServiceRequest) -> String {
     req.headers()
@@ -306,7 +341,36 @@ pub async fn not_found() -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::json_error_detail;
+    use super::{json_error_detail, TrustedProxies};
+
+    #[test]
+    fn only_a_trusted_peer_may_name_the_client() {
+        let trusted = TrustedProxies::parse(
+            "x.trusted_proxies",
+            &["10.0.0.0/8".into(), "127.0.0.1".into(), "::1".into()],
+        )
+        .unwrap();
+        let ip = |a: &str| a.parse::<std::net::IpAddr>().unwrap();
+        let hops = Some("203.0.113.9, 198.51.100.7");
+        assert_eq!(trusted.client(ip("10.42.7.1"), hops), ip("198.51.100.7"));
+        assert_eq!(trusted.client(ip("127.0.0.1"), hops), ip("198.51.100.7"));
+        assert_eq!(
+            trusted.client(ip("::1"), Some("198.51.100.8")),
+            ip("198.51.100.8")
+        );
+        // Not trusted: the header is ignored.
+        assert_eq!(trusted.client(ip("127.0.0.2"), hops), ip("127.0.0.2"));
+        assert_eq!(trusted.client(ip("192.168.1.1"), hops), ip("192.168.1.1"));
+        // Trusted but naming nobody (or nonsense): the peer.
+        assert_eq!(trusted.client(ip("10.0.0.1"), None), ip("10.0.0.1"));
+        assert_eq!(trusted.client(ip("10.0.0.1"), Some("web")), ip("10.0.0.1"));
+
+        let e = TrustedProxies::parse("x.trusted_proxies", &["10.0.0.0/33".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.trusted_proxies"), "{e}");
+        assert!(TrustedProxies::parse("x", &["web-frontend".into()]).is_err());
+    }
 
     fn detail<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
         json_error_detail(&serde_json::from_str::<T>(json).unwrap_err())

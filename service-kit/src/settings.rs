@@ -41,6 +41,26 @@ pub fn load_from<T: DeserializeOwned + Serialize + Default>(
     Ok(builder.build()?.try_deserialize()?)
 }
 
+/// For a list setting: a list (TOML), or one string of comma-separated items (how the
+/// environment gives a list). Use with `#[serde(deserialize_with = "...")]`.
+pub fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        List(Vec<String>),
+        Commas(String),
+    }
+    Ok(match Given::deserialize(d)? {
+        Given::List(items) => items,
+        Given::Commas(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HttpSettings {

@@ -13,7 +13,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web;
-use ipnet::IpNet;
+use service_kit::http::TrustedProxies;
 use service_kit::Problem;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -29,7 +29,7 @@ pub struct RateLimiter {
     hot: HotStore,
     settings: Arc<LimitSettings>,
     allow: Arc<HashSet<IpAddr>>,
-    proxies: Arc<Vec<IpNet>>,
+    proxies: Arc<TrustedProxies>,
     address_secret: Arc<Vec<u8>>,
 }
 
@@ -60,7 +60,10 @@ impl RateLimiter {
             hot,
             settings: Arc::new(settings.clone()),
             allow: Arc::new(addresses("address_allow", &settings.address_allow)?),
-            proxies: Arc::new(networks(&settings.trusted_proxies)?),
+            proxies: Arc::new(TrustedProxies::parse(
+                "limits.trusted_proxies",
+                &settings.trusted_proxies,
+            )?),
             address_secret: Arc::new(format!("rate-limit-address:{address_secret}").into_bytes()),
         })
     }
@@ -92,36 +95,15 @@ impl RateLimiter {
         }
     }
 
-    /// The client's address: the last `X-Forwarded-For` hop when the peer is a trusted
-    /// proxy and names one, else the peer.
+    /// The client's address: the peer, or whom a trusted proxy says it forwards.
     fn client_address(&self, req: &ServiceRequest) -> Option<IpAddr> {
-        let peer = req.peer_addr().map(|a| a.ip())?;
-        if !self.proxies.iter().any(|n| n.contains(&peer)) {
-            return Some(peer);
-        }
+        let peer = req.peer_addr()?.ip();
         let forwarded = req
             .headers()
             .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        Some(forwarded.unwrap_or(peer))
+            .and_then(|v| v.to_str().ok());
+        Some(self.proxies.client(peer, forwarded))
     }
-}
-
-/// `limits.trusted_proxies`: networks, or single addresses (a network of one).
-fn networks(list: &[String]) -> anyhow::Result<Vec<IpNet>> {
-    list.iter()
-        .map(|p| {
-            p.parse::<IpNet>()
-                .or_else(|_| p.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| {
-                    anyhow::anyhow!(
-                        "limits.trusted_proxies: {p:?} is neither an IP address nor a network"
-                    )
-                })
-        })
-        .collect()
 }
 
 fn limited(code: &str, detail: &str, retry_after_seconds: u32) -> Problem {
@@ -161,26 +143,4 @@ pub async fn rate_limit(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_boxed_body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trusted_proxies_are_networks_or_single_addresses() {
-        let nets = networks(&["10.0.0.0/8".into(), "127.0.0.1".into(), "::1".into()]).unwrap();
-        let inside = |a: &str| {
-            nets.iter()
-                .any(|n| n.contains(&a.parse::<IpAddr>().unwrap()))
-        };
-        assert!(inside("10.42.7.1"));
-        assert!(inside("127.0.0.1"));
-        assert!(inside("::1"));
-        assert!(!inside("127.0.0.2"));
-        assert!(!inside("192.168.1.1"));
-        let e = networks(&["10.0.0.0/33".into()]).unwrap_err().to_string();
-        assert!(e.contains("trusted_proxies"), "{e}");
-        assert!(networks(&["web-frontend".into()]).is_err());
-    }
 }
