@@ -12,6 +12,12 @@ pub struct Settings {
     pub apis: ApiSettings,
     pub identity: SignInSettings,
     pub session: SessionSettings,
+    /// Peers whose `X-Forwarded-For` names the browser (the load balancer or ingress in
+    /// front of this front end): addresses or networks, in the environment one
+    /// comma-separated string. The address passed on to the booking service for its
+    /// per-address limit is the browser's, not the proxy's.
+    #[serde(deserialize_with = "service_kit::settings::list_or_commas")]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -25,6 +31,7 @@ impl Default for Settings {
             apis: ApiSettings::default(),
             identity: SignInSettings::default(),
             session: SessionSettings::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

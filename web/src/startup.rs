@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
-use service_kit::http::{self as kit_http, Readiness};
+use service_kit::http::{self as kit_http, Readiness, TrustedProxies};
 
 use crate::api::Api;
 use crate::errors::PageError;
@@ -49,6 +49,7 @@ impl Application {
             views: Views::new()?,
             api: Api::new(&settings)?,
             oidc,
+            proxies: TrustedProxies::parse("trusted_proxies", &settings.trusted_proxies)?,
             settings: Arc::new(settings.clone()),
         });
         let cookies = web::Data::new(CookieConfig::from_settings(

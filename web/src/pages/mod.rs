@@ -40,6 +40,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The OpenID Connect client when `identity.provider = "oidc"`.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// Whose `X-Forwarded-For` names the browser.
+    pub proxies: service_kit::http::TrustedProxies,
 }
 
 /// What every handler needs: the app, the session, the page language and path.
@@ -49,7 +51,8 @@ pub struct Ctx {
     pub lang: Lang,
     /// The path (and query) of this request, for "switch language" and sign-in returns.
     pub here: String,
-    /// The browser's address, passed on to the booking service for its rate limit.
+    /// The browser's address (behind a trusted proxy, whom it names), passed on to the
+    /// booking service for its rate limit.
     pub client: Option<std::net::IpAddr>,
 }
 
@@ -65,10 +68,16 @@ impl FromRequest for Ctx {
             Some(pq) => pq.as_str().to_owned(),
             None => "/".to_owned(),
         };
-        let client = req.peer_addr().map(|a| a.ip());
+        let peer = req.peer_addr().map(|a| a.ip());
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Box::pin(async move {
             let state = state
                 .ok_or_else(|| actix_web::error::ErrorInternalServerError("app state missing"))?;
+            let client = peer.map(|p| state.proxies.client(p, forwarded.as_deref()));
             Ok(Ctx {
                 state,
                 session: session.await?,

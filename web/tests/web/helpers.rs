@@ -80,6 +80,14 @@ impl Stack {
 
     /// As `start`, with the web front end's settings changed first.
     pub async fn start_with(change: impl FnOnce(&mut web::settings::Settings)) -> Stack {
+        Self::start_configured(|_| {}, change).await
+    }
+
+    /// As `start`, with the booking service's and the web front end's settings changed.
+    pub async fn start_configured(
+        booking_change: impl FnOnce(&mut BookingSettings),
+        change: impl FnOnce(&mut web::settings::Settings),
+    ) -> Stack {
         let db = TestDatabase::create().await.expect("test database");
         let mut b = BookingSettings::default();
         b.http.port = 0;
@@ -92,6 +100,7 @@ impl Stack {
         b.telemetry.filter = "warn".into();
         // Waiting-room pages refresh every 2 s here, so a test waits seconds, not minutes.
         b.waiting_room.refresh_seconds = 2;
+        booking_change(&mut b);
         let app = booking::startup::Application::build(b)
             .await
             .expect("booking starts");

@@ -1274,3 +1274,54 @@ async fn before_an_opening_the_booking_page_offers_the_waiting_room_and_keeps_th
     .await;
     assert!(page.contains("Bekræft din tid"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_booking_services_limit_per_address_counts_browsers_not_the_front_end() {
+    // The front end behind a proxy on 127.0.0.1 that names each browser; the booking
+    // service believes the front end (also 127.0.0.1) about whom it calls for.
+    let stack = Stack::start_configured(
+        |b| {
+            b.limits.per_address = 12;
+            b.limits.window_seconds = 60;
+            b.limits.trusted_proxies = vec!["127.0.0.1".into()];
+        },
+        |w| w.trusted_proxies = vec!["127.0.0.1".into()],
+    )
+    .await;
+    let web = &stack.web;
+    let browser_at = |ip: &str| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    };
+    let busy = "Der er travlt lige nu.";
+    let day = Stack::first_day();
+    let site = stack.sites[0];
+    let day_page = format!("{web}/book/pcr-test/sites/{site}?date={day}");
+
+    let greedy = browser_at("198.51.100.1");
+    sign_in(&greedy, &stack, &[("role", "citizen"), ("cpr", &cpr(16))]).await;
+    let mut limited = false;
+    for _ in 0..12 {
+        let (_, page) = get(&greedy, day_page.clone()).await;
+        if page.contains(busy) {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "one browser runs into the limit");
+
+    // Another browser behind the same front end has its own window.
+    let other = browser_at("198.51.100.2");
+    sign_in(&other, &stack, &[("role", "citizen"), ("cpr", &cpr(17))]).await;
+    let (status, page) = get(&other, day_page).await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains(busy) && page.contains("Ledige tider"),
+        "{page}"
+    );
+}
