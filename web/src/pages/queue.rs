@@ -1,9 +1,10 @@
 //! The waiting room on the way to a hold. While an opening is gated, the booking service
 //! answers a hold without an admission `admission_required` and names its waiting room;
 //! the person is given a place there (kept in the session) and this page shows where
-//! they stand and refreshes itself, which also keeps the place. When it is their turn
-//! the admission goes into the session, every hold carries it until it runs out, and the
-//! person is sent back to the day they were booking.
+//! they stand, kept up to date by its script polling `place.json` (or, without
+//! JavaScript, a refresh); each look keeps the place. When it is their turn the
+//! admission goes into the session, every hold carries it until it runs out, and the
+//! page offers the way back to the day they were booking (the refresh goes there).
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
