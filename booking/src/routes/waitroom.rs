@@ -156,12 +156,11 @@ fn render(s: &VisitorStatus) -> String {
             true,
         ),
         State::Waiting => (
-            format!("Der er {} foran dig", s.ahead),
-            match s.estimated_wait_seconds {
-                Some(w) if w >= 120 => format!("Forventet ventetid: omkring {} minutter.", w.div_ceil(60)),
-                Some(w) => format!("Forventet ventetid: omkring {w} sekunder."),
-                None => "Ventetiden kan ikke anslås lige nu.".to_owned(),
-            },
+            format!("Der er <span id=\"ahead\">{}</span> foran dig", s.ahead),
+            format!(
+                "<span id=\"wait\">{}</span>",
+                wait_text(s.estimated_wait_seconds)
+            ),
             true,
         ),
         State::Admitted => (
@@ -182,24 +181,53 @@ fn render(s: &VisitorStatus) -> String {
             false,
         ),
     };
-    let meta = if refresh {
-        format!(
-            "<meta http-equiv=\"refresh\" content=\"{}\">",
-            s.refresh_seconds.max(1)
+    // The script keeps the place and the figures up to date in a live region; without
+    // JavaScript the page refreshes itself.
+    let every = s.refresh_seconds.max(1);
+    let (meta, body, script) = if refresh {
+        (
+            format!("<noscript><meta http-equiv=\"refresh\" content=\"{every}\"></noscript>"),
+            format!(
+                " data-status=\"/v1/waiting-rooms/{}/visitors/{}\" data-state=\"{}\" data-every=\"{}\"",
+                html_escape(&s.room),
+                html_escape(&s.visitor),
+                state_name(s.state),
+                u64::from(every) * 1000
+            ),
+            format!("<script>{PAGE_SCRIPT}</script>"),
         )
     } else {
-        String::new()
+        (String::new(), String::new(), String::new())
     };
     format!(
         "<!doctype html><html lang=\"da\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{meta}\
-<title>Venteværelse</title></head><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto\">\
-<h1>{headline}</h1><p>{detail}</p>\
-<p><small>Siden opdaterer sig selv hvert {} sekund. Luk den ikke: uden opdatering i {} minutter mister du din plads.</small></p>\
-</body></html>",
+<title>Venteværelse</title></head><body{body} style=\"font-family:sans-serif;max-width:40em;margin:2em auto\">\
+<main><div aria-live=\"polite\"><h1>{headline}</h1><p>{detail}</p></div>\
+<p><small>Siden opdaterer sig selv hvert {} sekund. Luk den ikke: uden opdatering i {} minutter mister du din plads.</small></p></main>\
+{script}</body></html>",
         s.refresh_seconds,
         s.lapse_seconds.div_ceil(60).max(1),
     )
+}
+
+/// The page's script (the same sentences as [`wait_text`]).
+const PAGE_SCRIPT: &str = include_str!("waitroom_page.js");
+
+fn wait_text(seconds: Option<u64>) -> String {
+    match seconds {
+        Some(w) if w >= 120 => format!("Forventet ventetid: omkring {} minutter.", w.div_ceil(60)),
+        Some(w) => format!("Forventet ventetid: omkring {w} sekunder."),
+        None => "Ventetiden kan ikke anslås lige nu.".to_owned(),
+    }
+}
+
+/// A state as the JSON status names it (`serde`'s snake_case).
+fn state_name(state: State) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn html_escape(s: &str) -> String {

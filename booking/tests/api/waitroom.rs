@@ -238,8 +238,23 @@ async fn the_gate_lets_holds_through_only_with_an_admission_token() {
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let visitor = location.split("visitor=").nth(1).unwrap().to_owned();
     let page = app.get(&location, None).await.text().await.unwrap();
-    assert!(page.contains("Der er 0 foran dig"), "{page}");
-    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+    assert!(
+        page.contains("Der er <span id=\"ahead\">0</span> foran dig"),
+        "{page}"
+    );
+    // Kept up to date by its script (which asks the status below), or without
+    // JavaScript by a refresh.
+    assert!(page.contains("data-state=\"waiting\""), "{page}");
+    assert!(
+        page.contains(&format!(
+            "data-status=\"/v1/waiting-rooms/dose-1/visitors/{visitor}\""
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains("<noscript><meta http-equiv=\"refresh\""),
+        "{page}"
+    );
 
     // Admitted at the next tick: the status carries a token that opens the gate.
     app.clock.advance(Duration::seconds(1));

@@ -462,6 +462,12 @@ async function queueJourney(page) {
   await page.getByRole("button", { name: "Bekræft booking" }).click();
   await expectText(page, "Din tid er booket.");
   await signOut(page);
+  // The booking service's own page for the room (for people sent a link to it).
+  await page.goto(`${BOOKING}/waiting-room/pcr-opening`);
+  await expectText(page, "foran dig");
+  await axe(page, "the booking service's waiting-room page");
+  // Its script notices the turn (the refresh is only for pages without JavaScript).
+  await page.getByText("Det er din tur").waitFor({ timeout: 30000 });
   log("queue journey: stood in the waiting room before the opening, was let in, booked");
 }
 
