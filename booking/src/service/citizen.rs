@@ -62,7 +62,7 @@ impl Service {
     /// looked up only while a room for one campaign gates.
     pub async fn pass_gate(
         &self,
-        gate: &Gate<'_>,
+        gate: &Gate,
         slot: SlotId,
         admission: Option<&str>,
     ) -> Result<()> {

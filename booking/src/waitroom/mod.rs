@@ -105,13 +105,14 @@ impl Room {
 }
 
 /// The rooms that gate holds at one moment, to judge a hold by.
-pub struct Gate<'a> {
-    room: &'a WaitingRoom,
+pub struct Gate {
+    /// Its secret signs (so checks) admission tokens.
+    settings: Arc<WaitingRoomSettings>,
     now_ms: i64,
     rooms: Vec<Room>,
 }
 
-impl Gate<'_> {
+impl Gate {
     /// No room gates holds now.
     pub fn is_open(&self) -> bool {
         self.rooms.is_empty()
@@ -131,7 +132,7 @@ impl Gate<'_> {
             .iter()
             .filter(|r| r.campaign.is_none() || r.campaign.as_deref() == campaign);
         let first = applies.clone().next()?;
-        let secret = self.room.settings.secret.as_bytes();
+        let secret = self.settings.secret.as_bytes();
         let admitted = token
             .and_then(|t| token::verify(secret, t, self.now_ms).ok())
             .is_some_and(|a| applies.any(|r| r.name == a.room));
@@ -381,7 +382,7 @@ impl WaitingRoom {
     }
 
     /// The rooms gating holds now: open, with the hold gate on.
-    pub fn gate(&self) -> Gate<'_> {
+    pub fn gate(&self) -> Gate {
         let now_ms = self.clock.now_ms();
         let rooms = self
             .known
@@ -394,7 +395,7 @@ impl WaitingRoom {
             })
             .unwrap_or_default();
         Gate {
-            room: self,
+            settings: self.settings.clone(),
             now_ms,
             rooms,
         }
@@ -422,7 +423,77 @@ pub fn next_rate(current: f64, shed: u64, busy_fraction: f64, min: f64, max: f64
 
 #[cfg(test)]
 mod tests {
-    use super::next_rate;
+    use super::*;
+
+    fn room(name: &str, campaign: Option<&str>) -> Room {
+        Room {
+            name: name.into(),
+            opens_ms: 0,
+            rate: 10.0,
+            gate_holds: true,
+            campaign: campaign.map(str::to_owned),
+        }
+    }
+
+    fn gate(rooms: Vec<Room>) -> Gate {
+        Gate {
+            settings: Arc::new(WaitingRoomSettings::default()),
+            now_ms: 1_000,
+            rooms,
+        }
+    }
+
+    fn admission_to(room: &str, expires_ms: i64) -> String {
+        token::sign(
+            WaitingRoomSettings::default().secret.as_bytes(),
+            &token::Admission {
+                room: room.into(),
+                visitor: "v1".into(),
+                expires_ms,
+            },
+        )
+    }
+
+    #[test]
+    fn a_room_for_one_campaign_gates_that_campaign_and_a_room_for_none_gates_all() {
+        let g = gate(vec![room("dose-1", Some("covid-dose-1"))]);
+        assert!(g.by_campaign());
+        assert_eq!(
+            g.refuses(None, Some("covid-dose-1")).as_deref(),
+            Some("dose-1")
+        );
+        assert_eq!(g.refuses(None, Some("pcr-test")), None);
+        assert_eq!(
+            g.refuses(None, None),
+            None,
+            "no such slot: the hold answers 404"
+        );
+        let all = gate(vec![room("everyone", None)]);
+        assert!(!all.by_campaign());
+        assert_eq!(
+            all.refuses(None, Some("pcr-test")).as_deref(),
+            Some("everyone")
+        );
+        assert!(gate(Vec::new()).is_open());
+    }
+
+    #[test]
+    fn only_an_unexpired_admission_to_a_room_that_applies_lets_a_hold_through() {
+        let g = gate(vec![
+            room("dose-1", Some("covid-dose-1")),
+            room("tests", Some("pcr-test")),
+        ]);
+        let dose = Some("covid-dose-1");
+        assert_eq!(g.refuses(Some(&admission_to("dose-1", 2_000)), dose), None);
+        // Expired, for another campaign's room, or not signed by us: refused.
+        let expired = admission_to("dose-1", 1_000);
+        assert_eq!(g.refuses(Some(&expired), dose).as_deref(), Some("dose-1"));
+        let other = admission_to("tests", 2_000);
+        assert_eq!(g.refuses(Some(&other), dose).as_deref(), Some("dose-1"));
+        let forged = admission_to("dose-1", 2_000).replace("dose-1", "dose-2");
+        assert_eq!(g.refuses(Some(&forged), dose).as_deref(), Some("dose-1"));
+        assert_eq!(g.refuses(Some("nonsense"), dose).as_deref(), Some("dose-1"));
+    }
 
     #[track_caller]
     fn close(a: f64, b: f64) {
