@@ -138,16 +138,11 @@ pub struct SessionData {
 }
 
 impl SessionData {
-    /// The admission token for a hold, while it is good.
-    pub fn admission_token(&self, now: DateTime<Utc>) -> Option<&str> {
-        self.admission
-            .as_ref()
-            .filter(|a| a.until > now)
-            .map(|a| a.token.as_str())
+    /// The waiting room's admission, while it is good.
+    pub fn admission_now(&self, now: DateTime<Utc>) -> Option<&Admitted> {
+        self.admission.as_ref().filter(|a| a.until > now)
     }
-}
 
-impl SessionData {
     fn fresh() -> Self {
         Self {
             csrf: random_token(),

@@ -186,18 +186,17 @@ pub async fn rooms_to_join(ctx: &Ctx) -> Vec<serde_json::Value> {
         }
     };
     let session = ctx.session.get();
-    let queued = session.queue.map(|q| q.room);
-    let now = Utc::now();
-    let admitted = session.admission.filter(|a| a.until > now).map(|a| a.room);
+    let queued = session.queue.as_ref().map(|q| q.room.as_str());
+    let admitted = session.admission_now(Utc::now()).map(|a| a.room.as_str());
     rooms
         .into_iter()
-        .filter(|r| r.gate_holds && admitted.as_deref() != Some(r.name.as_str()))
+        .filter(|r| r.gate_holds && admitted != Some(r.name.as_str()))
         .map(|r| {
             json!({
                 "name": r.name,
                 "open": r.open,
                 "opens": timefmt::datetime_long(r.opens_at, ctx.lang),
-                "queued": queued.as_deref() == Some(r.name.as_str()),
+                "queued": queued == Some(r.name.as_str()),
             })
         })
         .collect()
@@ -245,8 +244,8 @@ pub async fn rejoin(ctx: Ctx, form: web::Form<CsrfForm>) -> HttpResponse {
 pub fn admission(ctx: &Ctx) -> Option<String> {
     ctx.session
         .get()
-        .admission_token(Utc::now())
-        .map(str::to_owned)
+        .admission_now(Utc::now())
+        .map(|a| a.token.clone())
 }
 
 #[cfg(test)]
