@@ -121,8 +121,10 @@ pub struct LimitSettings {
     pub per_citizen: u32,
     /// The rate-limit window, in seconds.
     pub window_seconds: u32,
-    /// Client addresses exempt from the per-address limit (exact IPs), e.g. the load
-    /// generator of a benchmark. Per-citizen limits still apply to them.
+    /// Client addresses exempt from the per-address limit (exact IPs; in the environment
+    /// one comma-separated string), e.g. the load generator of a benchmark. Per-citizen
+    /// limits still apply to them.
+    #[serde(deserialize_with = "service_kit::settings::list_or_commas")]
     pub address_allow: Vec<String>,
     /// Peers whose `X-Forwarded-For` names the client: the citizen web front end, a load
     /// balancer, an ingress (IPs or networks, `10.0.0.0/8`; in the environment one
@@ -213,16 +215,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trusted_proxies_come_from_the_environment_as_one_comma_separated_string() {
+    fn address_lists_come_from_the_environment_as_one_comma_separated_string() {
         let s: Settings = service_kit::settings::load_from(
             None,
-            [(
-                "APP__LIMITS__TRUSTED_PROXIES".to_owned(),
-                "10.0.0.0/8, 127.0.0.1".to_owned(),
-            )],
+            [
+                (
+                    "APP__LIMITS__TRUSTED_PROXIES".to_owned(),
+                    "10.0.0.0/8, 127.0.0.1".to_owned(),
+                ),
+                (
+                    "APP__LIMITS__ADDRESS_ALLOW".to_owned(),
+                    "192.0.2.7".to_owned(),
+                ),
+            ],
         )
         .unwrap();
         assert_eq!(s.limits.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+        assert_eq!(s.limits.address_allow, ["192.0.2.7"]);
         let s: Settings = service_kit::settings::load_from(None, []).unwrap();
         assert!(s.limits.trusted_proxies.is_empty());
     }
