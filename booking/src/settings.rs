@@ -232,6 +232,17 @@ mod tests {
         .unwrap();
         assert_eq!(s.limits.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
         assert_eq!(s.limits.address_allow, ["192.0.2.7"]);
+        // A file gives them as lists.
+        let file = std::env::temp_dir().join(format!("limits-{}.toml", std::process::id()));
+        std::fs::write(
+            &file,
+            "[limits]\naddress_allow = [\"127.0.0.1\"]\ntrusted_proxies = [\"::1\"]\n",
+        )
+        .unwrap();
+        let s: Settings = service_kit::settings::load_from(file.to_str(), []).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(s.limits.address_allow, ["127.0.0.1"]);
+        assert_eq!(s.limits.trusted_proxies, ["::1"]);
         let s: Settings = service_kit::settings::load_from(None, []).unwrap();
         assert!(s.limits.trusted_proxies.is_empty());
     }
